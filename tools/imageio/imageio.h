@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Reading and writing standard image files (PNG via libpng, JPEG via libjpeg-turbo, PNM/PAM by
+// hand) to and from ImzImage. This folder is the only place that links libpng and libjpeg.
+// All readers work from memory, so stdin and files take the same path; every failure returns a
+// negative IMZ_ERR_* status with a one-line reason in `err` (no file name: the caller adds it).
+
+#ifndef IMZ_IMAGEIO_H
+#define IMZ_IMAGEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imz.h"
+
+typedef enum ImzFileFormat {
+    IMZ_FMT_UNKNOWN = 0,
+    IMZ_FMT_PNG,
+    IMZ_FMT_JPEG,
+    IMZ_FMT_PNM, /* P5/P6 (and P2/P3 on read): PGM, PPM */
+    IMZ_FMT_PAM, /* P7: any channel count */
+    IMZ_FMT_IMZ,
+} ImzFileFormat;
+
+/** Format from the first bytes of a file (magic numbers). */
+ImzFileFormat imz_sniff_format(const uint8_t *data, size_t len);
+/** Format from a file name's extension (.png .jpg .jpeg .pgm .ppm .pnm .pam .imz), case-insensitive. */
+ImzFileFormat imz_format_from_name(const char *path);
+
+/**
+ * Decodes a PNG, JPEG or PNM/PAM held in memory. PNG: any bit depth and colour type; palette images
+ * become RGB (RGBA if the palette has transparency); 1/2/4-bit gray keeps its bit depth; interlaced
+ * images are de-interlaced. JPEG: gray or RGB (CMYK/YCCK converted to RGB), 8-bit. PNM: maxval up to
+ * 65535 gives bit depth ceil(log2(maxval + 1)); samples above maxval are an error.
+ * The pixel limit of ctx is checked before the pixel buffer is allocated.
+ */
+int imz_read_image(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *img, char *err,
+                   size_t err_len);
+
+/**
+ * Encodes img as PNG, PNM (P5/P6 for 1 or 3 channels, maxval 2^depth-1) or PAM (any channels).
+ * PNG stores the samples unchanged in the smallest PNG depth (1/2/4/8/16) that holds bit_depth, so
+ * a 12-bit scan becomes a 16-bit PNG with samples 0..4095, the way scanners write them.
+ * On success *out (free with free()) holds *out_len bytes.
+ */
+int imz_write_image(const ImzImage *img, ImzFileFormat fmt, uint8_t **out, size_t *out_len,
+                    char *err, size_t err_len);
+
+#endif
