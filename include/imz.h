@@ -185,6 +185,7 @@ typedef enum ImzPredictor {
     IMZ_PRED_COUNT = 5
 } ImzPredictor;
 
+/** "left", "up", "avg", "paeth", "med"; "unknown" out of range. */
 IMZ_API const char *imz_predictor_name(int predictor);
 
 /** Order-0 entropy in bits per sample of all samples of img. */
@@ -194,6 +195,7 @@ IMZ_API int imz_entropy(ImzContext *ctx, const ImzImage *img, double *bits_per_s
  * Residual image for a predictor: residual = sample - prediction taken modulo 2^bit_depth and
  * stored centred (residual + 2^(bit_depth-1), wrapped), so a zero residual shows as mid-grey.
  * Also reports the order-0 entropy of the residuals in bits per sample.
+ * *residual is allocated here (free with imz_image_free); either output pointer may be NULL.
  */
 IMZ_API int imz_residuals(ImzContext *ctx, const ImzImage *img, int predictor, ImzImage *residual,
                           double *entropy_bits_per_sample);

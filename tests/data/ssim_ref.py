@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # SPDX-FileCopyrightText: imz authors
 #
-# Reference SSIM for test_metrics: prints the mean over channels of scikit-image's
+# Reference SSIM for test_metrics: for each pair of binary PNM/PAM files (P5, P6 or P7, any
+# maxval) prints one line: the mean over channels of scikit-image's
 # structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-# data_range=PEAK) for two binary PNM/PAM files (P5, P6 or P7, any maxval), one line per channel
-# and then the mean. Exits 2 if numpy or scikit-image cannot be imported, so the caller can skip.
+# data_range=PEAK), then the value of each channel. Pairs are batched so the interpreter and
+# scikit-image load once. Exits 2 if numpy or scikit-image cannot be imported, so the caller can
+# skip.
 #
-#   ssim_ref.py A.pnm B.pnm PEAK
+#   ssim_ref.py A1.pnm B1.pnm PEAK1 [A2.pnm B2.pnm PEAK2 ...]
 
 import sys
 
@@ -58,21 +60,23 @@ def read_pnm(path):
     return arr.reshape(height, width, depth).astype(np.float64)
 
 
-def main():
-    if len(sys.argv) != 4:
-        print("usage: ssim_ref.py A B PEAK", file=sys.stderr)
-        return 1
-    a, b = read_pnm(sys.argv[1]), read_pnm(sys.argv[2])
-    peak = float(sys.argv[3])
+def pair_ssim(path_a, path_b, peak):
+    a, b = read_pnm(path_a), read_pnm(path_b)
     if a.shape != b.shape:
-        print(f"shapes differ: {a.shape} vs {b.shape}", file=sys.stderr)
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
+    return [structural_similarity(a[:, :, c], b[:, :, c], gaussian_weights=True, sigma=1.5,
+                                  use_sample_covariance=False, data_range=peak)
+            for c in range(a.shape[2])]
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or len(args) % 3:
+        print("usage: ssim_ref.py A B PEAK [A B PEAK ...]", file=sys.stderr)
         return 1
-    values = [structural_similarity(a[:, :, c], b[:, :, c], gaussian_weights=True, sigma=1.5,
-                                    use_sample_covariance=False, data_range=peak)
-              for c in range(a.shape[2])]
-    for v in values:
-        print(f"{v:.12f}")
-    print(f"{sum(values) / len(values):.12f}")
+    for i in range(0, len(args), 3):
+        values = pair_ssim(args[i], args[i + 1], float(args[i + 2]))
+        print(" ".join(f"{v:.12f}" for v in [sum(values) / len(values)] + values))
     return 0
 
 
