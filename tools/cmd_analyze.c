@@ -74,8 +74,10 @@ static uint64_t *histogram(const ImzImage *img, int *n_bins)
     return counts;
 }
 
-/* Writes a histogram SVG through a temporary file so a failure never leaves half a plot. */
-static int write_histogram(const ImzImage *img, const char *path, const char *title, int log_y,
+/* Writes a histogram SVG through a temporary file so a failure never leaves half a plot.
+ * Residual images are stored centred on 2^(depth-1); `centred` labels their axis from the most
+ * negative residual so that zero sits at zero. */
+static int write_histogram(const ImzImage *img, const char *path, const char *title, int centred,
                            int force)
 {
     int n_bins = 0;
@@ -88,7 +90,9 @@ static int write_histogram(const ImzImage *img, const char *path, const char *ti
         rc = imz_cli_temp_create(path, tmp, sizeof tmp);
     if (!rc) {
         char err[256] = "";
-        if (imz_plot_histogram_svg(tmp, title, counts, n_bins, log_y, err, sizeof err) != 0) {
+        int first = centred ? -(1 << (img->bit_depth - 1)) : 0;
+        if (imz_plot_histogram_axis_svg(tmp, title, centred ? "residual" : "sample value", first,
+                                        counts, n_bins, centred, err, sizeof err) != 0) {
             imz_cli_temp_abort(tmp);
             rc = imz_cli_error(path, "%s", *err ? err : "cannot write the plot");
         } else {
