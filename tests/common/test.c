@@ -5,6 +5,8 @@
 
 #include "test.h"
 
+#include "imageio/imageio.h"
+
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -153,6 +155,64 @@ int test_images_equal(const ImzImage *a, const ImzImage *b)
         return 0;
     size_t n = (size_t)a->width * a->height * a->channels;
     return memcmp(a->data, b->data, n * sizeof(uint16_t)) == 0;
+}
+
+int test_load_image(const char *path, ImzImage *img)
+{
+    memset(img, 0, sizeof *img);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        test_fail(__FILE__, __LINE__, "%s: cannot open", path);
+        return -1;
+    }
+    uint8_t *data = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 1 << 20;
+            data = realloc(data, cap);
+        }
+        got = fread(data + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    fclose(f);
+    char err[256] = "";
+    int st = imz_read_image(test_ctx(), data, len, img, err, sizeof err);
+    free(data);
+    if (st != IMZ_OK)
+        test_fail(__FILE__, __LINE__, "%s: %s", path, err);
+    return st;
+}
+
+size_t test_roundtrip(const ImzImage *img, const char *codec, const ImzOption *opts, int n_opts,
+                      ImzImage *out)
+{
+    ImzContext *ctx = test_ctx();
+    uint8_t *buf = NULL, *buf2 = NULL;
+    size_t len = 0, len2 = 0;
+    memset(out, 0, sizeof *out);
+    if (imz_encode(ctx, img, codec, opts, n_opts, &buf, &len) != IMZ_OK) {
+        test_fail(__FILE__, __LINE__, "%s: encode %ux%ux%d@%d: %s", codec, img->width,
+                  img->height, img->channels, img->bit_depth, imz_last_error(ctx));
+        return 0;
+    }
+    if (imz_encode(ctx, img, codec, opts, n_opts, &buf2, &len2) != IMZ_OK || len2 != len ||
+        memcmp(buf, buf2, len))
+        test_fail(__FILE__, __LINE__, "%s: encoding the same image twice differs", codec);
+    imz_free(ctx, buf2);
+    int st = imz_decode(ctx, buf, len, out);
+    if (st != IMZ_OK)
+        test_fail(__FILE__, __LINE__, "%s: decode: %s", codec, imz_last_error(ctx));
+    imz_free(ctx, buf);
+    return st == IMZ_OK ? len : 0;
+}
+
+double test_psnr(const ImzImage *a, const ImzImage *b)
+{
+    ImzMetrics m;
+    if (imz_compare(test_ctx(), a, b, &m) != IMZ_OK)
+        return -1;
+    return m.psnr_all;
 }
 
 int main(int argc, char **argv)

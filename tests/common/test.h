@@ -74,6 +74,20 @@ ImzContext *test_ctx(void);
 /** Synthetic images: kinds "noise", "gradient", "constant", "checker", "extremes". */
 int test_make_image(ImzImage *img, const char *kind, uint32_t w, uint32_t h, int channels,
                     int depth, uint32_t seed);
+/** Reads an image file (PNG, JPEG, PNM) into img; records a failure and returns non-zero if it
+ * cannot. */
+int test_load_image(const char *path, ImzImage *img);
+
+/**
+ * Encodes img with codec and options twice (checking the bytes are identical) and decodes the
+ * result into *out. Returns the file size, or 0 after recording a failure (out then empty).
+ */
+size_t test_roundtrip(const ImzImage *img, const char *codec, const ImzOption *opts, int n_opts,
+                      ImzImage *out);
+
+/** Overall PSNR of b against a (INFINITY when identical; -1 when they cannot be compared). */
+double test_psnr(const ImzImage *a, const ImzImage *b);
+
 /** 1 if the images have the same shape and samples. */
 int test_images_equal(const ImzImage *a, const ImzImage *b);
 

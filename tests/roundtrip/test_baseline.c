@@ -8,39 +8,16 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "imageio/imageio.h"
 #include "test.h"
 
 static const char *const lossless_codecs[] = {"raw", "rle", "huffman", "delta", "deflate"};
 #define N_LOSSLESS 5
 
-/* Encodes and decodes img; returns the encoded size, or 0 after recording a failure. */
-static size_t roundtrip(const ImzImage *img, const char *codec, const ImzOption *opts, int n_opts,
-                        ImzImage *out)
-{
-    ImzContext *ctx = test_ctx();
-    uint8_t *buf = NULL, *buf2 = NULL;
-    size_t len = 0, len2 = 0;
-    int st = imz_encode(ctx, img, codec, opts, n_opts, &buf, &len);
-    CHECK_MSG(st == IMZ_OK, "%s: encode %ux%ux%d@%d: %s", codec, img->width, img->height,
-              img->channels, img->bit_depth, imz_last_error(ctx));
-    if (st)
-        return 0;
-    st = imz_encode(ctx, img, codec, opts, n_opts, &buf2, &len2);
-    CHECK_MSG(st == IMZ_OK && len2 == len && !memcmp(buf, buf2, len), "%s: not deterministic",
-              codec);
-    imz_free(ctx, buf2);
-    st = imz_decode(ctx, buf, len, out);
-    CHECK_MSG(st == IMZ_OK, "%s: decode: %s", codec, imz_last_error(ctx));
-    imz_free(ctx, buf);
-    return st ? 0 : len;
-}
-
 static void check_lossless(const ImzImage *img, const char *what)
 {
     for (int k = 0; k < N_LOSSLESS; k++) {
         ImzImage out = {0};
-        if (roundtrip(img, lossless_codecs[k], NULL, 0, &out))
+        if (test_roundtrip(img, lossless_codecs[k], NULL, 0, &out))
             CHECK_MSG(test_images_equal(img, &out), "%s: %s not bit-exact", lossless_codecs[k],
                       what);
         imz_image_free(test_ctx(), &out);
@@ -79,7 +56,7 @@ TEST(delta_every_predictor)
     for (int p = 0; p < 6; p++) {
         ImzOption o = {"predictor", preds[p]};
         ImzImage out = {0};
-        if (roundtrip(&img, "delta", &o, 1, &out))
+        if (test_roundtrip(&img, "delta", &o, 1, &out))
             CHECK_MSG(test_images_equal(&img, &out), "delta --predictor %s", preds[p]);
         imz_image_free(test_ctx(), &out);
     }
@@ -92,21 +69,13 @@ TEST(constant_image_sizes)
     REQUIRE(test_make_image(&img, "constant", 256, 256, 3, 8, 5) == 0);
     ImzImage out = {0};
     /* rle: a handful of bytes; delta: Huffman cannot go below one bit per sample */
-    size_t bytes = roundtrip(&img, "rle", NULL, 0, &out);
+    size_t bytes = test_roundtrip(&img, "rle", NULL, 0, &out);
     CHECK_MSG(bytes > 0 && bytes < 80, "rle: constant 256x256 RGB took %zu bytes", bytes);
     imz_image_free(test_ctx(), &out);
-    bytes = roundtrip(&img, "delta", NULL, 0, &out);
+    bytes = test_roundtrip(&img, "delta", NULL, 0, &out);
     CHECK_MSG(bytes > 0 && bytes <= 256 * 256 * 3 / 8 + 200, "delta: %zu bytes", bytes);
     imz_image_free(test_ctx(), &out);
     imz_image_free(test_ctx(), &img);
-}
-
-static double psnr_of(const ImzImage *a, const ImzImage *b)
-{
-    ImzMetrics m;
-    if (imz_compare(test_ctx(), a, b, &m) != IMZ_OK)
-        return -1;
-    return m.psnr_all;
 }
 
 TEST(lossy_requant_and_downsample)
@@ -118,8 +87,8 @@ TEST(lossy_requant_and_downsample)
     for (int i = 0; i < 4; i++) {
         ImzOption o = {"bits", bits[i]};
         ImzImage out = {0};
-        if (roundtrip(&img, "requant", &o, 1, &out)) {
-            double p = psnr_of(&img, &out);
+        if (test_roundtrip(&img, "requant", &o, 1, &out)) {
+            double p = test_psnr(&img, &out);
             CHECK_MSG(p > last, "requant --bits %s: PSNR %.2f not above %.2f", bits[i], p, last);
             last = p;
         }
@@ -130,9 +99,9 @@ TEST(lossy_requant_and_downsample)
     for (int f = 0; f < 2; f++) {
         ImzOption o[2] = {{"factor", "2"}, {"filter", filters[f]}};
         ImzImage out = {0};
-        if (roundtrip(&img, "downsample", o, 2, &out)) {
+        if (test_roundtrip(&img, "downsample", o, 2, &out)) {
             CHECK(out.width == img.width && out.height == img.height);
-            double p = psnr_of(&img, &out);
+            double p = test_psnr(&img, &out);
             CHECK_MSG(p > 30, "downsample %s on a gradient: PSNR %.2f", filters[f], p);
         }
         imz_image_free(test_ctx(), &out);
@@ -141,29 +110,11 @@ TEST(lossy_requant_and_downsample)
     REQUIRE(test_make_image(&one, "noise", 1, 1, 1, 16, 3) == 0);
     ImzOption o = {"factor", "16"};
     ImzImage out = {0};
-    if (roundtrip(&one, "downsample", &o, 1, &out))
+    if (test_roundtrip(&one, "downsample", &o, 1, &out))
         CHECK(test_images_equal(&one, &out)); /* one pixel averages to itself */
     imz_image_free(test_ctx(), &out);
     imz_image_free(test_ctx(), &one);
     imz_image_free(test_ctx(), &img);
-}
-
-static int load(const char *path, ImzImage *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc((size_t)n);
-    size_t got = fread(data, 1, (size_t)n, f);
-    fclose(f);
-    char err[256];
-    int st = imz_read_image(test_ctx(), data, got, img, err, sizeof err);
-    CHECK_MSG(st == IMZ_OK, "%s: %s", path, err);
-    free(data);
-    return st;
 }
 
 static void dataset_roundtrip(const char *sub, size_t totals[N_LOSSLESS])
@@ -176,10 +127,10 @@ static void dataset_roundtrip(const char *sub, size_t totals[N_LOSSLESS])
     CHECK(n > 0);
     for (int i = 0; i < n; i++) {
         ImzImage img;
-        if (load(names[i], &img) == IMZ_OK) {
+        if (test_load_image(names[i], &img) == IMZ_OK) {
             for (int k = 0; k < N_LOSSLESS; k++) {
                 ImzImage out = {0};
-                size_t bytes = roundtrip(&img, lossless_codecs[k], NULL, 0, &out);
+                size_t bytes = test_roundtrip(&img, lossless_codecs[k], NULL, 0, &out);
                 CHECK_MSG(bytes && test_images_equal(&img, &out), "%s: %s not bit-exact",
                           lossless_codecs[k], names[i]);
                 totals[k] += bytes;
@@ -219,7 +170,7 @@ TEST(bundled_samples_bit_exact)
     static const char *const samples[] = {"kodim23_crop.png", "ct16_crop.png"};
     for (int i = 0; i < 2; i++) {
         ImzImage img;
-        if (load(test_sample(samples[i]), &img) == IMZ_OK) {
+        if (test_load_image(test_sample(samples[i]), &img) == IMZ_OK) {
             check_lossless(&img, samples[i]);
             imz_image_free(test_ctx(), &img);
         }
