@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Internal interface of the `lossless` codec (docs/format/lossless.md). ll_model.c holds the one
+// copy of the prediction, context and residual-coding rules, which the encoder (ll_enc.c) and the
+// decoder (ll_dec.c) both run, so the two sides cannot drift apart.
+
+#ifndef IMZ_CODEC_LOSSLESS_LL_H
+#define IMZ_CODEC_LOSSLESS_LL_H
+
+#include <stdint.h>
+
+#include "common/context.h"
+#include "entropy/bac.h"
+
+#define LL_FORMAT_VERSION 1
+#define LL_PAD 2  /* samples of padding left and right of every row */
+#define LL_NSUB 8 /* sub-predictors blended by the weighted predictor */
+#define LL_NQ 32  /* local error-energy classes */
+#define LL_NR 4   /* inter-plane classes (error of earlier planes at the same pixel) */
+#define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */
+#define LL_MAXK 18                    /* magnitudes are < 2^18 */
+#define LL_NBIAS 1792                 /* bias-cancellation contexts */
+#define LL_MAX_GROUPS 1024
+
+/** Profiles: the model variant a stream was coded with (stored in the stream). */
+enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
+
+/** Reversible colour transforms of three colour channels (stored in the stream). */
+enum {
+    LL_RCT_NONE = 0,  /* R, G, B */
+    LL_RCT_SUBG = 1,  /* G, R-G, B-G */
+    LL_RCT_YCOCG = 2, /* YCoCg-R: Y, Co, Cg */
+    LL_RCT_SUBG2 = 3, /* G, B-G, R-G */
+    LL_RCT_SUBGA = 4, /* G, R-G, B-((R+G)>>1) */
+    LL_RCT_SUBGB = 5, /* G, B-G, R-((B+G)>>1) */
+    LL_N_RCT = 6
+};
+
+#define LL_NCTXB (LL_NQ * 7)
+#define LL_NCTXC (LL_NQ * 5)
+#define LL_MIX_RATE 9
+#define LL_MIX_IN 7
+#define LL_APM_RATE 7
+#define LL_NLMS 8
+#define LL_LMS_MU 16
+#define LL_MIX_SHIFT 16
+#define LL_CELL_FAST 6 /* rate floors of the adaptive cells (§4.2) */
+#define LL_CELL_SLOW 8
+
+typedef struct LlModel {
+    ImzBacCell zero[LL_NCTX];
+    ImzBacCell zerob[LL_NCTXB];
+    ImzBacCell zeroc[LL_NCTXC];
+    ImzBacCell expob[LL_NCTXB][LL_MAXK];
+    ImzBacCell expoc[LL_NCTXC][LL_MAXK];
+    ImzBacCell mantb[LL_NCTXB][LL_MAXK];
+    ImzBacCell mantc[LL_NCTXC][LL_MAXK];
+    ImzBacCell sign[LL_NCTX / 4][8][3];
+    ImzBacCell expo[LL_NCTX][LL_MAXK];
+    ImzBacCell mant[LL_NCTX][LL_MAXK][3];
+    ImzBacCell mlow[LL_MAXK][LL_MAXK];
+    int32_t mixw[LL_NQ / 8][2 * LL_MAXK][LL_MIX_IN];
+    uint16_t apm[LL_NQ / 2][2 * LL_MAXK][33];
+    int32_t lms[LL_NLMS];
+    int32_t bias_sum[LL_NBIAS];
+    int32_t bias_cnt[LL_NBIAS];
+} LlModel;
+
+typedef struct LlPlane {
+    int32_t lo, hi; /* every value of the plane lies in [lo, hi] */
+    int32_t *v[3];  /* rows y, y-1, y-2 (rotating), LL_PAD samples of padding each side */
+    int32_t *te[2]; /* final prediction error (8 * prediction - 8 * value), rows y, y-1 */
+    int32_t *se[2]; /* |sub-prediction error| per sub-predictor, rows y, y-1, [x][k] */
+    int n_ref;      /* planes whose current-row errors form the inter-plane class */
+    int ref[3];
+    int alpha; /* plane holding alpha (coded earlier), or -1 */
+    LlModel *m;
+} LlPlane;
+
+typedef struct LlCoder {
+    int n_planes, width, profile;
+    LlPlane plane[4];
+    ImzBacEnc enc;
+    ImzBacDec dec;
+    int32_t *mem; /* one block for every row buffer */
+    int16_t stretch[4096];
+    int16_t squash[4095];
+    int status; /* IMZ_OK or IMZ_ERR_CORRUPT (decoding) */
+} LlCoder;
+
+/** The shape of a stream: everything the model needs before the first row. */
+typedef struct LlLayout {
+    int width, n_planes, profile;
+    int32_t lo[4], hi[4];
+    int alpha_plane; /* -1 if none; otherwise 0 (alpha is coded first) */
+} LlLayout;
+
+/** Everything the stream header says (§3). Plane order: alpha first if present, then colour. */
+typedef struct LlStreamInfo {
+    int channels, depth, profile, rct;
+    int n_planes, alpha_plane;
+    int32_t ch_min[4], ch_step[4], ch_max[4]; /* channel c: sample = ch_min + step * mapped */
+    uint16_t *to_rank[4];  /* value table mode (encoder): sample -> rank, or NULL */
+    uint16_t *to_value[4]; /* value table mode (decoder): rank -> sample, or NULL */
+    int32_t lo[4], hi[4];  /* per plane */
+} LlStreamInfo;
+
+/** Fills n_planes and alpha_plane from channels. */
+void imz_ll_plane_setup(LlStreamInfo *si);
+/** The model's view of the stream. */
+void imz_ll_layout(const LlStreamInfo *si, int width, LlLayout *lay);
+/** Maps row y of img to plane values, out[x * n_planes + p], with colour transform rct. */
+void imz_ll_map_row(const ImzImage *img, const LlStreamInfo *si, uint32_t y, int rct, int32_t *out);
+/** Inverse of imz_ll_map_row from the coder's plane rows into img row y.
+ *  @return IMZ_OK, or IMZ_ERR_CORRUPT if a sample falls outside its channel's range. */
+int imz_ll_unmap_row(const LlCoder *c, const LlStreamInfo *si, ImzImage *img, uint32_t y);
+
+int imz_ll_decode(ImzContext *ctx, const uint8_t *params, size_t n_params, const uint8_t *payload,
+                  size_t n_payload, ImzImage *out);
+
+/** Allocates the coder's rows and models for one group; contexts start fresh. */
+int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay);
+void imz_ll_coder_free(ImzContext *ctx, LlCoder *c);
+
+/** Codes row y of every plane; plane p's current row is c->plane[p].v[0] + LL_PAD.
+ *  Before the call the encoder fills the current rows; the decoder gets them filled. Both call
+ *  imz_ll_next_row first, which rotates the row buffers. */
+void imz_ll_next_row(LlCoder *c);
+void imz_ll_encode_row(LlCoder *c);
+/** @return IMZ_OK, or IMZ_ERR_CORRUPT when a decoded value falls outside its plane's range. */
+int imz_ll_decode_row(LlCoder *c);
+
+#endif

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Decoder of the `lossless` codec (docs/format/lossless.md): parses and checks the stream header,
+// then decodes each group of rows with the shared model of ll_model.c, in parallel when the
+// context allows threads. Every header field is range-checked before use; memory is the output
+// image plus O(width) rows and fixed-size context tables per group being decoded.
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec/lossless/ll.h"
+#include "common/intops.h"
+
+typedef struct DecJob {
+    ImzContext *ctx;
+    ImzImage *img;
+    const LlStreamInfo *si;
+    uint32_t y0, y1;
+    const uint8_t *data;
+    size_t len;
+    int status;
+} DecJob;
+
+static void decode_group(DecJob *j)
+{
+    LlCoder c;
+    LlLayout lay;
+    imz_ll_layout(j->si, (int)j->img->width, &lay);
+    j->status = imz_ll_coder_init(j->ctx, &c, &lay);
+    if (j->status)
+        return;
+    imz_bac_dec_init(&c.dec, j->data, j->len);
+    int st = IMZ_OK;
+    for (uint32_t y = j->y0; y < j->y1 && !st; y++) {
+        imz_ll_next_row(&c);
+        st = imz_ll_decode_row(&c);
+        if (!st)
+            st = imz_ll_unmap_row(&c, j->si, j->img, y);
+        /* Far past the end only zeros come in: stop early rather than decode garbage. */
+        if (!st && c.dec.overrun > 8)
+            st = IMZ_ERR_TRUNCATED;
+    }
+    if (!st && c.dec.overrun)
+        st = IMZ_ERR_TRUNCATED;
+    imz_ll_coder_free(j->ctx, &c);
+    j->status = st;
+}
+
+static void *decode_worker(void *arg)
+{
+    DecJob *j = arg;
+    decode_group(j);
+    return NULL;
+}
+
+static int32_t get_zigzag(ImzReader *r)
+{
+    uint64_t u = imz_read_varint(r);
+    if (u > 0xffffffffu) {
+        r->overflow = 1;
+        return 0;
+    }
+    return (u & 1) ? -(int32_t)((u + 1) >> 1) : (int32_t)(u >> 1);
+}
+
+/* Reads the used-value table of channel c (§3.2) and builds its rank -> value map. */
+static int read_value_table(ImzContext *ctx, ImzReader *r, LlStreamInfo *si, int c, int32_t maxval)
+{
+    uint64_t span = imz_read_varint(r), used = imz_read_varint(r) + 1, len = imz_read_varint(r);
+    if (r->overflow)
+        return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: value table truncated");
+    if (span > (uint64_t)(maxval - si->ch_min[c]) || used > span + 1 ||
+        (span == 0) != (used == 1) || len > imz_reader_left(r))
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad value table of channel %d", c);
+    const uint8_t *bits = imz_read_bytes(r, (size_t)len);
+    uint16_t *tv = imz_malloc_array(ctx, (size_t)used, sizeof(uint16_t));
+    if (!tv)
+        return IMZ_ERR_NOMEM;
+    si->to_value[c] = tv;
+    int32_t first = si->ch_min[c], last = first + (int32_t)span;
+    uint32_t n = 0;
+    tv[n++] = (uint16_t)first;
+    ImzBacDec d;
+    imz_bac_dec_init(&d, bits, (size_t)len);
+    ImzBacCell cell[4];
+    for (int i = 0; i < 4; i++)
+        imz_bac_cell_init(&cell[i]);
+    int h = 3;
+    for (int32_t v = first + 1; v < last; v++) {
+        int b = imz_bac_get(&d, &cell[h]);
+        h = ((h << 1) | b) & 3;
+        if (b) {
+            if (n + 1 >= used)
+                return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: value table overfull");
+            tv[n++] = (uint16_t)v;
+        }
+    }
+    if (span > 0)
+        tv[n++] = (uint16_t)last;
+    if (n != used || d.overrun)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: value table of channel %d", c);
+    si->ch_max[c] = (int32_t)used - 1;
+    return IMZ_OK;
+}
+
+static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params,
+                         const uint8_t *payload, size_t n_payload, ImzImage *out, LlStreamInfo *si)
+{
+    (void)params;
+    if (n_params != 0)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: unexpected parameter bytes");
+    ImzReader r;
+    imz_reader_init(&r, payload, n_payload);
+    unsigned version = imz_read_u8(&r);
+    unsigned mode = imz_read_u8(&r);
+    if (r.overflow)
+        return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: stream header truncated");
+    if (version != LL_FORMAT_VERSION)
+        return imz_fail(ctx, IMZ_ERR_UNSUPPORTED, "lossless: format version %u", version);
+    si->channels = out->channels;
+    si->depth = out->bit_depth;
+    si->profile = (int)(mode & 3);
+    si->rct = (int)(mode >> 2);
+    if (si->profile >= LL_N_PROFILES || si->rct >= LL_N_RCT || (si->channels < 3 && si->rct))
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad mode byte 0x%02x", mode);
+    imz_ll_plane_setup(si);
+    int32_t maxval = (int32_t)((1u << si->depth) - 1);
+    for (int c = 0; c < si->channels; c++) {
+        uint64_t mn = imz_read_varint(&r), step = imz_read_varint(&r);
+        if (r.overflow)
+            break;
+        if (mn > (uint64_t)maxval || step > (uint64_t)maxval + 1)
+            return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad range of channel %d", c);
+        si->ch_min[c] = (int32_t)mn;
+        si->ch_step[c] = (int32_t)step;
+        if (step == 0) {
+            int st = read_value_table(ctx, &r, si, c, maxval);
+            if (st)
+                return st;
+        } else {
+            si->ch_max[c] = (maxval - si->ch_min[c]) / si->ch_step[c];
+        }
+    }
+    for (int p = 0; p < si->n_planes && !r.overflow; p++) {
+        int32_t lo = get_zigzag(&r), span = get_zigzag(&r);
+        /* Transformed planes of 16-bit samples stay within +-2^17. */
+        if (lo < -(1 << 17) || lo > (1 << 17) || span < 0 || span > (1 << 18) ||
+            lo + span > (1 << 17))
+            return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad range of plane %d", p);
+        si->lo[p] = lo;
+        si->hi[p] = lo + span;
+    }
+    uint64_t n_groups = imz_read_varint(&r) + 1;
+    if (r.overflow)
+        return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: stream header truncated");
+    if (n_groups > LL_MAX_GROUPS || n_groups > out->height)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: %llu row groups",
+                        (unsigned long long)n_groups);
+    int ng = (int)n_groups;
+    DecJob *jobs = imz_calloc(ctx, (size_t)ng, sizeof(DecJob));
+    if (!jobs)
+        return IMZ_ERR_NOMEM;
+    uint32_t y = 0;
+    uint64_t total = 0;
+    int st = IMZ_OK;
+    for (int g = 0; g < ng && !st; g++) {
+        uint64_t rows = g + 1 < ng ? imz_read_varint(&r) + 1 : (uint64_t)(out->height - y);
+        uint64_t len = imz_read_varint(&r);
+        if (r.overflow) {
+            st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: group table truncated");
+            break;
+        }
+        if (rows == 0 || rows > out->height - y || len > n_payload) {
+            st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad row group %d", g);
+            break;
+        }
+        jobs[g].ctx = ctx;
+        jobs[g].img = out;
+        jobs[g].si = si;
+        jobs[g].y0 = y;
+        jobs[g].y1 = y + (uint32_t)rows;
+        jobs[g].len = (size_t)len;
+        y += (uint32_t)rows;
+        total += len;
+    }
+    if (!st && y != out->height)
+        st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: row groups cover %u of %u rows", y,
+                      out->height);
+    if (!st && total > imz_reader_left(&r))
+        st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: payload shorter than its groups");
+    if (st) {
+        imz_mem_free(ctx, jobs);
+        return st;
+    }
+    const uint8_t *p = r.p;
+    for (int g = 0; g < ng; g++) {
+        jobs[g].data = p;
+        p += jobs[g].len;
+    }
+
+    int threads = ctx->n_threads;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 1;
+    }
+    if (threads <= 1 || ng == 1) {
+        for (int g = 0; g < ng; g++)
+            decode_group(&jobs[g]);
+    } else {
+        /* Up to `threads` groups at a time; each batch joins before the next starts. */
+        pthread_t tid[LL_MAX_GROUPS];
+        int started[LL_MAX_GROUPS];
+        for (int b = 0; b < ng; b += threads) {
+            int e = imin(ng, b + threads);
+            for (int g = b + 1; g < e; g++)
+                started[g] = pthread_create(&tid[g], NULL, decode_worker, &jobs[g]) == 0;
+            decode_group(&jobs[b]);
+            for (int g = b + 1; g < e; g++) {
+                if (started[g])
+                    pthread_join(tid[g], NULL);
+                else
+                    decode_group(&jobs[g]);
+            }
+        }
+    }
+    for (int g = 0; g < ng && !st; g++)
+        st = jobs[g].status;
+    imz_mem_free(ctx, jobs);
+    if (st == IMZ_ERR_CORRUPT)
+        return imz_fail(ctx, st, "lossless: corrupt residual data");
+    if (st == IMZ_ERR_TRUNCATED)
+        return imz_fail(ctx, st, "lossless: residual data truncated");
+    if (st)
+        return imz_fail(ctx, st, "lossless: decoding failed");
+    return IMZ_OK;
+}
+
+int imz_ll_decode(ImzContext *ctx, const uint8_t *params, size_t n_params, const uint8_t *payload,
+                  size_t n_payload, ImzImage *out)
+{
+    LlStreamInfo si;
+    memset(&si, 0, sizeof si);
+    int st = decode_stream(ctx, params, n_params, payload, n_payload, out, &si);
+    for (int c = 0; c < 4; c++)
+        imz_mem_free(ctx, si.to_value[c]);
+    return st;
+}

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Encoder of the `lossless` codec (docs/format/lossless.md): analyses the image (per-channel range
+// and step, choice of colour transform), writes the stream header, then codes each group of rows
+// with the shared model of ll_model.c, in parallel when the context allows threads.
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec/lossless/ll.h"
+#include "common/intops.h"
+#include "container/codec.h"
+
+static int effort_profile(int effort)
+{
+    return effort <= 2 ? LL_PROFILE_FAST : LL_PROFILE_NORMAL;
+}
+
+static uint32_t gcd_u32(uint32_t a, uint32_t b)
+{
+    while (b) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Estimated cost of channel c (median-edge-detector residual bit lengths on every fourth row),
+ * with samples mapped through rank[] or, if rank is NULL, as they are. */
+static uint64_t channel_cost(const ImzImage *img, int c, const uint16_t *rank)
+{
+    int ch = img->channels;
+    size_t w = img->width;
+    uint64_t cost = 0;
+    for (uint32_t y = 1; y < img->height; y += 4) {
+        const uint16_t *cur = img->data + (size_t)y * w * ch + c, *up = cur - w * ch;
+        for (size_t x = 1; x < w; x++) {
+            int32_t N = up[x * ch], W = cur[(x - 1) * ch], NW = up[(x - 1) * ch], v = cur[x * ch];
+            if (rank)
+                N = rank[N], W = rank[W], NW = rank[NW], v = rank[v];
+            int32_t mx = imax(N, W), mn = imin(N, W), g = N + W - NW;
+            uint32_t a = (uint32_t)iabs(v - (g > mx ? mx : g < mn ? mn : g));
+            cost += a ? (uint64_t)ulog2(a) * 2 + 2 : 1;
+        }
+    }
+    return cost;
+}
+
+/* Per-channel minimum and step (§3.2): samples become (s - min) / step, or their rank among the
+ * values that occur when under 90% of the range is used, the image is large enough for the table
+ * of used values to pay for itself, and ranks are estimated to code smaller. */
+static int analyse_channels(ImzContext *ctx, const ImzImage *img, LlStreamInfo *si)
+{
+    int ch = img->channels;
+    size_t n = (size_t)img->width * img->height;
+    for (int c = 0; c < ch; c++) {
+        uint32_t mn = 0xffff, mx = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t s = img->data[i * ch + c];
+            mn = s < mn ? s : mn;
+            mx = s > mx ? s : mx;
+        }
+        uint32_t g = 0;
+        for (size_t i = 0; i < n && g != 1; i++)
+            g = gcd_u32(img->data[i * ch + c] - mn, g);
+        si->ch_min[c] = (int32_t)mn;
+        si->ch_step[c] = g ? (int32_t)g : 1;
+        si->ch_max[c] = (int32_t)((mx - mn) / (g ? g : 1));
+        uint32_t range = mx - mn + 1;
+        if (g > 1 || (uint64_t)range * 64 >= n)
+            continue;
+        uint16_t *rank = imz_calloc(ctx, 65536, sizeof(uint16_t));
+        if (!rank)
+            return IMZ_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++)
+            rank[img->data[i * ch + c]] = 1;
+        uint32_t used = 0;
+        for (uint32_t v = mn; v <= mx; v++)
+            rank[v] = rank[v] ? (uint16_t)used++ : 0;
+        if (used * 10 < range * 9 && channel_cost(img, c, rank) < channel_cost(img, c, NULL)) {
+            si->to_rank[c] = rank;
+            si->ch_step[c] = 0;
+            si->ch_max[c] = (int32_t)used - 1;
+        } else {
+            imz_mem_free(ctx, rank);
+        }
+    }
+    return IMZ_OK;
+}
+
+/* The set of used values of a table-mode channel, as an adaptive bitmap over (min, max). */
+static void put_value_table(ImzContext *ctx, ImzBuf *payload, const uint16_t *rank, int32_t first,
+                            int32_t used)
+{
+    int32_t last = first;
+    for (int32_t v = 65535; v > first; v--)
+        if (rank[v]) {
+            last = v;
+            break;
+        }
+    ImzBuf bits;
+    imz_buf_init(&bits, ctx);
+    ImzBacEnc e;
+    imz_bac_enc_init(&e, &bits);
+    ImzBacCell cell[4];
+    for (int i = 0; i < 4; i++)
+        imz_bac_cell_init(&cell[i]);
+    int h = 3;
+    for (int32_t v = first + 1; v < last; v++) {
+        int b = rank[v] != 0;
+        imz_bac_put(&e, &cell[h], b);
+        h = ((h << 1) | b) & 3;
+    }
+    imz_bac_enc_finish(&e);
+    imz_buf_put_varint(payload, (uint64_t)(last - first));
+    imz_buf_put_varint(payload, (uint64_t)used - 1);
+    imz_buf_put_varint(payload, bits.len);
+    imz_buf_append(payload, bits.data, bits.len);
+    if (bits.status)
+        payload->status = bits.status;
+    imz_buf_free(&bits);
+}
+
+/* A cheap cost estimate of coding the colour planes after transform `rct`: the sum of the bit
+ * lengths of gradient-predictor residuals on every fourth row. */
+static uint64_t rct_cost(const ImzImage *img, const LlStreamInfo *si, int rct, int32_t *rows)
+{
+    int w = (int)img->width, np = si->n_planes, p0 = np - 3;
+    uint64_t cost = 0;
+    int32_t *prev = rows, *cur = rows + (size_t)4 * w;
+    for (uint32_t y = 1; y < img->height; y += 4) {
+        imz_ll_map_row(img, si, y - 1, rct, prev);
+        imz_ll_map_row(img, si, y, rct, cur);
+        for (int x = 1; x < w; x++)
+            for (int p = p0; p < np; p++) {
+                int32_t N = prev[x * np + p], W = cur[(x - 1) * np + p];
+                int32_t NW = prev[(x - 1) * np + p];
+                int32_t mx = imax(N, W), mn = imin(N, W), g = N + W - NW;
+                int32_t pr = g > mx ? mx : g < mn ? mn : g;
+                uint32_t a = (uint32_t)iabs(cur[x * np + p] - pr);
+                cost += a ? (uint64_t)ulog2(a) * 2 + 2 : 1;
+            }
+    }
+    return cost;
+}
+
+static int choose_rct(ImzContext *ctx, const ImzImage *img, const LlStreamInfo *si)
+{
+    int32_t *rows = imz_malloc_array(ctx, (size_t)img->width * 8, sizeof(int32_t));
+    if (!rows)
+        return -1;
+    int best = LL_RCT_NONE;
+    uint64_t best_cost = UINT64_MAX;
+    for (int r = 0; r < LL_N_RCT; r++) {
+        uint64_t cost = rct_cost(img, si, r, rows);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = r;
+        }
+    }
+    imz_mem_free(ctx, rows);
+    return best;
+}
+
+/* Number of pixels equal to their left neighbour in every channel. */
+static uint64_t flat_share(const ImzImage *img)
+{
+    int ch = img->channels;
+    uint64_t n = 0;
+    for (uint32_t y = 0; y < img->height; y++) {
+        const uint16_t *row = img->data + (size_t)y * img->width * ch;
+        for (uint32_t x = 1; x < img->width; x++)
+            n += !memcmp(row + (size_t)x * ch, row + (size_t)(x - 1) * ch, (size_t)ch * 2);
+    }
+    return n;
+}
+
+/* Exact plane ranges after the transform (§3.3). */
+static int plane_ranges(ImzContext *ctx, const ImzImage *img, LlStreamInfo *si)
+{
+    int np = si->n_planes, w = (int)img->width;
+    int32_t *row = imz_malloc_array(ctx, (size_t)w * 4, sizeof(int32_t));
+    if (!row)
+        return IMZ_ERR_NOMEM;
+    for (int p = 0; p < np; p++) {
+        si->lo[p] = INT32_MAX;
+        si->hi[p] = INT32_MIN;
+    }
+    for (uint32_t y = 0; y < img->height; y++) {
+        imz_ll_map_row(img, si, y, si->rct, row);
+        for (int x = 0; x < w; x++)
+            for (int p = 0; p < np; p++) {
+                int32_t v = row[x * np + p];
+                si->lo[p] = v < si->lo[p] ? v : si->lo[p];
+                si->hi[p] = v > si->hi[p] ? v : si->hi[p];
+            }
+    }
+    imz_mem_free(ctx, row);
+    return IMZ_OK;
+}
+
+typedef struct EncJob {
+    ImzContext *ctx;
+    const ImzImage *img;
+    const LlStreamInfo *si;
+    uint32_t y0, y1;
+    ImzBuf out;
+    int status;
+} EncJob;
+
+static void encode_group(EncJob *j)
+{
+    LlCoder c;
+    LlLayout lay;
+    imz_ll_layout(j->si, (int)j->img->width, &lay);
+    j->status = imz_ll_coder_init(j->ctx, &c, &lay);
+    if (j->status)
+        return;
+    int32_t *row = imz_malloc_array(j->ctx, (size_t)j->img->width * 4, sizeof(int32_t));
+    if (!row) {
+        imz_ll_coder_free(j->ctx, &c);
+        j->status = IMZ_ERR_NOMEM;
+        return;
+    }
+    imz_bac_enc_init(&c.enc, &j->out);
+    int np = j->si->n_planes, w = (int)j->img->width;
+    for (uint32_t y = j->y0; y < j->y1; y++) {
+        imz_ll_next_row(&c);
+        imz_ll_map_row(j->img, j->si, y, j->si->rct, row);
+        for (int p = 0; p < np; p++) {
+            int32_t *dst = c.plane[p].v[0] + LL_PAD;
+            for (int x = 0; x < w; x++)
+                dst[x] = row[x * np + p];
+        }
+        imz_ll_encode_row(&c);
+    }
+    imz_bac_enc_finish(&c.enc);
+    imz_mem_free(j->ctx, row);
+    imz_ll_coder_free(j->ctx, &c);
+    j->status = j->out.status;
+}
+
+static void *encode_worker(void *arg)
+{
+    EncJob *j = arg;
+    encode_group(j);
+    return NULL;
+}
+
+static void put_zigzag(ImzBuf *b, int32_t v)
+{
+    imz_buf_put_varint(b, v < 0 ? ((uint64_t)(-(int64_t)v) << 1) - 1 : (uint64_t)v << 1);
+}
+
+static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStreamInfo *si,
+                         ImzBuf *payload)
+{
+    si->channels = img->channels;
+    si->depth = img->bit_depth;
+    si->profile = effort_profile(effort);
+    int ast = analyse_channels(ctx, img, si);
+    if (ast)
+        return ast;
+    si->rct = LL_RCT_NONE;
+    imz_ll_plane_setup(si);
+    if (img->channels >= 3) {
+        int r = choose_rct(ctx, img, si);
+        if (r < 0)
+            return IMZ_ERR_NOMEM;
+        si->rct = r;
+    }
+    int st = plane_ranges(ctx, img, si);
+    if (st)
+        return st;
+    if (effort >= 3 && flat_share(img) * 2 > (uint64_t)img->width * img->height) {
+        /* Synthetic content (most pixels repeat their left neighbour): the plain median
+         * predictor of profile 0 often beats the blend, so try both on the whole image. */
+        size_t len[2] = {SIZE_MAX, SIZE_MAX};
+        for (int prof = 0; prof < 2; prof++) {
+            si->profile = prof;
+            EncJob j = {ctx, img, si, 0, img->height, {0}, 0};
+            imz_buf_init(&j.out, ctx);
+            encode_group(&j);
+            st = j.status;
+            len[prof] = j.out.len;
+            imz_buf_free(&j.out);
+            if (st)
+                return st;
+        }
+        si->profile = len[0] < len[1] ? LL_PROFILE_FAST : LL_PROFILE_NORMAL;
+    }
+    if (effort >= 7 && img->channels >= 3) {
+        /* Effort 7-8 try every transform on the middle third of the rows, 9 on all of them. */
+        uint32_t h = img->height;
+        uint32_t y0 = effort >= 9 ? 0 : h / 3, y1 = effort >= 9 ? h : h / 3 + imax(1, (int)h / 3);
+        size_t best = SIZE_MAX;
+        int best_rct = si->rct;
+        for (int r = 0; r < LL_N_RCT; r++) {
+            si->rct = r;
+            EncJob j = {ctx, img, si, y0, y1, {0}, 0};
+            imz_buf_init(&j.out, ctx);
+            st = plane_ranges(ctx, img, si);
+            if (!st) {
+                encode_group(&j);
+                st = j.status;
+            }
+            if (!st && j.out.len < best) {
+                best = j.out.len;
+                best_rct = r;
+            }
+            imz_buf_free(&j.out);
+            if (st)
+                return st;
+        }
+        si->rct = best_rct;
+        st = plane_ranges(ctx, img, si);
+        if (st)
+            return st;
+    }
+
+    /* Groups of rows (§3.4): one per thread, each at least 16 rows. */
+    int threads = ctx->n_threads;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 1;
+    }
+    int n_groups = 1;
+    if (threads > 1)
+        n_groups = imax(1, imin(imin(threads, LL_MAX_GROUPS), (int)(img->height / 16)));
+    EncJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(EncJob));
+    if (!jobs)
+        return IMZ_ERR_NOMEM;
+    uint32_t rows_per = (img->height + (uint32_t)n_groups - 1) / (uint32_t)n_groups;
+    for (int g = 0; g < n_groups; g++) {
+        jobs[g].ctx = ctx;
+        jobs[g].img = img;
+        jobs[g].si = si;
+        jobs[g].y0 = (uint32_t)g * rows_per;
+        jobs[g].y1 = imin((int)img->height, (int)((uint32_t)(g + 1) * rows_per));
+        if (jobs[g].y0 > jobs[g].y1)
+            jobs[g].y0 = jobs[g].y1;
+        imz_buf_init(&jobs[g].out, ctx);
+    }
+    /* Drop empty trailing groups (rounding). */
+    while (n_groups > 1 && jobs[n_groups - 1].y0 >= jobs[n_groups - 1].y1)
+        n_groups--;
+
+    if (n_groups == 1) {
+        encode_group(&jobs[0]);
+    } else {
+        pthread_t tid[LL_MAX_GROUPS];
+        int started[LL_MAX_GROUPS];
+        for (int g = 1; g < n_groups; g++)
+            started[g] = pthread_create(&tid[g], NULL, encode_worker, &jobs[g]) == 0;
+        encode_group(&jobs[0]);
+        for (int g = 1; g < n_groups; g++) {
+            if (started[g])
+                pthread_join(tid[g], NULL);
+            else
+                encode_group(&jobs[g]);
+        }
+    }
+
+    for (int g = 0; g < n_groups && !st; g++)
+        st = jobs[g].status;
+    if (!st) {
+        imz_buf_put_u8(payload, LL_FORMAT_VERSION);
+        imz_buf_put_u8(payload, (unsigned)(si->profile | si->rct << 2));
+        for (int c = 0; c < img->channels; c++) {
+            imz_buf_put_varint(payload, (uint64_t)si->ch_min[c]);
+            imz_buf_put_varint(payload, (uint64_t)si->ch_step[c]);
+            if (si->to_rank[c])
+                put_value_table(ctx, payload, si->to_rank[c], si->ch_min[c], si->ch_max[c] + 1);
+        }
+        for (int p = 0; p < si->n_planes; p++) {
+            put_zigzag(payload, si->lo[p]);
+            put_zigzag(payload, si->hi[p] - si->lo[p]);
+        }
+        imz_buf_put_varint(payload, (uint64_t)n_groups - 1);
+        for (int g = 0; g < n_groups; g++) {
+            if (g + 1 < n_groups)
+                imz_buf_put_varint(payload, jobs[g].y1 - jobs[g].y0 - 1);
+            imz_buf_put_varint(payload, jobs[g].out.len);
+        }
+        for (int g = 0; g < n_groups; g++)
+            imz_buf_append(payload, jobs[g].out.data, jobs[g].out.len);
+        st = payload->status;
+    }
+    for (int g = 0; g < n_groups; g++)
+        imz_buf_free(&jobs[g].out);
+    imz_mem_free(ctx, jobs);
+    if (st == IMZ_ERR_NOMEM)
+        return imz_fail(ctx, st, "out of memory while encoding");
+    return st;
+}
+
+static int ll_encode(ImzContext *ctx, const ImzImage *img, const double *opt, ImzBuf *params,
+                     ImzBuf *payload)
+{
+    (void)params;
+    LlStreamInfo si;
+    memset(&si, 0, sizeof si);
+    int st = encode_stream(ctx, img, (int)opt[0], &si, payload);
+    for (int c = 0; c < 4; c++)
+        imz_mem_free(ctx, si.to_rank[c]);
+    if (st == IMZ_ERR_NOMEM)
+        return imz_fail(ctx, st, "lossless: out of memory");
+    return st;
+}
+
+static const ImzOptionInfo ll_options[] = {
+    {"effort", "speed/ratio trade-off: 1 fastest, 9 smallest", 1, 9, 5, 1, NULL},
+};
+
+const ImzCodec imz_codec_lossless = {
+    .id = 16,
+    .name = "lossless",
+    .summary = "context-modelling lossless coder: blended predictors, binary arithmetic coding",
+    .lossless = 1,
+    .options = ll_options,
+    .n_options = 1,
+    .encode = ll_encode,
+    .decode = imz_ll_decode,
+};

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// The model of the `lossless` codec, shared by encoder and decoder: the weighted blend of
+// sub-predictors, bias cancellation, context classes and the binarisation of residuals
+// (docs/format/lossless.md §5-§7). One function body, code_row(), serves both directions; it is
+// instantiated with a constant `dec` flag so neither side pays for the other's branches.
+
+#include <string.h>
+
+#include "codec/lossless/ll.h"
+#include "common/intops.h"
+
+/* (1 << 24) / (i + 1): the reciprocal behind the predictor weights (§5.3). */
+static const uint32_t recip64[64] = {
+    16777216, 8388608, 5592405, 4194304, 3355443, 2796202, 2396745, 2097152, 1864135, 1677721,
+    1525201,  1398101, 1290555, 1198372, 1118481, 1048576, 986895,  932067,  883011,  838860,
+    798915,   762600,  729444,  699050,  671088,  645277,  621378,  599186,  578524,  559240,
+    541200,   524288,  508400,  493447,  479349,  466033,  453438,  441505,  430185,  419430,
+    409200,   399457,  390167,  381300,  372827,  364722,  356962,  349525,  342392,  335544,
+    328965,   322638,  316551,  310689,  305040,  299593,  294337,  289262,  284359,  279620,
+    275036,   270600,  266305,  262144,
+};
+
+/* Weight of a sub-predictor whose recent error sum is e (>= 0). */
+static inline uint32_t err_weight(uint32_t e)
+{
+    int shift = ulog2(e + 1) - 5;
+    if (shift < 0)
+        shift = 0;
+    return recip64[e >> shift] >> shift;
+}
+
+/* Energy class of a summed error (in 1/8 units): two classes per octave (§6.1). */
+static inline int energy_class(uint32_t e)
+{
+    if (e < 4)
+        return (int)e;
+    int l = ulog2(e);
+    int q = 2 * l + (int)((e >> (l - 1)) & 1) - 2;
+    return q < LL_NQ - 1 ? q : LL_NQ - 1;
+}
+
+static inline int ref_class(uint32_t e)
+{
+    return e < 12 ? 0 : e < 40 ? 1 : e < 120 ? 2 : 3;
+}
+
+/* The logistic function and its inverse in fixed point (§7.2): squash maps d/256 in [-8, 8) to
+ * 4096 * 1 / (1 + e^-d), by linear interpolation in a 33-point table; stretch inverts it. */
+static void build_tables(LlCoder *c)
+{
+    static const int16_t t[33] = {1,    2,    3,    6,    10,   16,   27,   45,   73,   120,  194,
+                                  310,  488,  747,  1101, 1546, 2047, 2549, 2994, 3348, 3607, 3785,
+                                  3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094};
+    for (int d = -2047; d <= 2047; d++) {
+        int wgt = (d + 2048) & 127, i = (d + 2048) >> 7;
+        c->squash[d + 2047] = (int16_t)((t[i] * (128 - wgt) + t[i + 1] * wgt + 64) >> 7);
+    }
+    int pi = 0;
+    for (int d = -2047; d <= 2047; d++) {
+        int v = c->squash[d + 2047];
+        for (int j = pi; j <= v; j++)
+            c->stretch[j] = (int16_t)d;
+        pi = v + 1;
+    }
+    for (int j = pi; j < 4096; j++)
+        c->stretch[j] = 2047;
+}
+
+int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
+{
+    memset(c, 0, sizeof *c);
+    c->n_planes = lay->n_planes;
+    c->width = lay->width;
+    c->profile = lay->profile;
+    size_t stride = (size_t)lay->width + 2 * LL_PAD;
+    size_t per_plane = stride * (3 + 2 + 2 * LL_NSUB);
+    size_t total;
+    if (!imz_mul_size(per_plane, (size_t)lay->n_planes, &total))
+        return imz_fail(ctx, IMZ_ERR_NOMEM, "row buffers overflow");
+    c->mem = imz_malloc_array(ctx, total, sizeof(int32_t));
+    if (!c->mem)
+        return IMZ_ERR_NOMEM;
+    build_tables(c);
+    for (int p = 0; p < lay->n_planes; p++) {
+        LlPlane *pl = &c->plane[p];
+        int32_t *m = c->mem + per_plane * (size_t)p;
+        pl->lo = lay->lo[p];
+        pl->hi = lay->hi[p];
+        int32_t mid = (int32_t)(((int64_t)pl->lo + pl->hi) >> 1);
+        for (int i = 0; i < 3; i++, m += stride) {
+            pl->v[i] = m;
+            for (size_t x = 0; x < stride; x++)
+                m[x] = mid;
+        }
+        for (int i = 0; i < 2; i++, m += stride) {
+            pl->te[i] = m;
+            memset(m, 0, stride * sizeof *m);
+        }
+        for (int i = 0; i < 2; i++, m += stride * LL_NSUB) {
+            pl->se[i] = m;
+            memset(m, 0, stride * LL_NSUB * sizeof *m);
+        }
+        pl->alpha = (lay->alpha_plane >= 0 && p != lay->alpha_plane) ? lay->alpha_plane : -1;
+        int first_colour = lay->alpha_plane >= 0 ? 1 : 0;
+        pl->n_ref = 0;
+        for (int q = first_colour; q < p; q++)
+            pl->ref[pl->n_ref++] = q;
+        pl->m = imz_malloc(ctx, sizeof(LlModel));
+        if (!pl->m) {
+            imz_ll_coder_free(ctx, c);
+            return IMZ_ERR_NOMEM;
+        }
+        LlModel *md = pl->m;
+        ImzBacCell *cells = (ImzBacCell *)md;
+        size_t n_cells = offsetof(LlModel, mixw) / sizeof(ImzBacCell);
+        for (size_t i = 0; i < n_cells; i++)
+            imz_bac_cell_init(&cells[i]);
+        for (int i = 0; i < LL_NQ / 8; i++)
+            for (int j = 0; j < 2 * LL_MAXK; j++) {
+                for (int k = 0; k < LL_MIX_IN - 1; k++)
+                    md->mixw[i][j][k] = 11000;
+                md->mixw[i][j][LL_MIX_IN - 1] = 0;
+            }
+        for (int i = 0; i < LL_NQ / 2; i++)
+            for (int j = 0; j < 2 * LL_MAXK; j++)
+                for (int k = 0; k < 33; k++)
+                    md->apm[i][j][k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
+        memset(md->bias_sum, 0, sizeof md->bias_sum);
+        memset(md->lms, 0, sizeof md->lms);
+        memset(md->bias_cnt, 0, sizeof md->bias_cnt);
+    }
+    return IMZ_OK;
+}
+
+void imz_ll_coder_free(ImzContext *ctx, LlCoder *c)
+{
+    for (int p = 0; p < c->n_planes; p++) {
+        imz_mem_free(ctx, c->plane[p].m);
+        c->plane[p].m = NULL;
+    }
+    imz_mem_free(ctx, c->mem);
+    c->mem = NULL;
+}
+
+void imz_ll_next_row(LlCoder *c)
+{
+    int w = c->width;
+    for (int p = 0; p < c->n_planes; p++) {
+        LlPlane *pl = &c->plane[p];
+        int32_t *t = pl->v[2];
+        pl->v[2] = pl->v[1];
+        pl->v[1] = pl->v[0];
+        pl->v[0] = t;
+        t = pl->te[1];
+        pl->te[1] = pl->te[0];
+        pl->te[0] = t;
+        t = pl->se[1];
+        pl->se[1] = pl->se[0];
+        pl->se[0] = t;
+        /* Borders (§5.1): left of column 0 repeats the pixel above; right of the last column
+         * repeats the last column. */
+        int32_t *v1 = pl->v[1] + LL_PAD, *v0 = pl->v[0] + LL_PAD;
+        v1[-1] = v1[-2] = v1[0];
+        v1[w] = v1[w + 1] = v1[w - 1];
+        v0[-1] = v0[-2] = v1[0];
+        int32_t *t1 = pl->te[1] + LL_PAD, *t0 = pl->te[0] + LL_PAD;
+        t1[-1] = t1[-2] = t1[0];
+        t1[w] = t1[w + 1] = t1[w - 1];
+        t0[-1] = t0[-2] = t1[0];
+        int32_t *s1 = pl->se[1] + LL_PAD * LL_NSUB, *s0 = pl->se[0] + LL_PAD * LL_NSUB;
+        for (int k = 0; k < LL_NSUB; k++) {
+            s1[-LL_NSUB + k] = s1[-2 * LL_NSUB + k] = s1[k];
+            s1[w * LL_NSUB + k] = s1[(w + 1) * LL_NSUB + k] = s1[(w - 1) * LL_NSUB + k];
+            s0[-LL_NSUB + k] = s0[-2 * LL_NSUB + k] = s1[k];
+        }
+    }
+}
+
+static inline int32_t med3(int32_t a, int32_t b, int32_t c)
+{
+    int32_t mx = a > b ? a : b, mn = a > b ? b : a;
+    return c > mx ? mx : c < mn ? mn : c;
+}
+
+/* Codes one bit with a single adaptive cell. */
+/* The cells of this codec adapt more slowly than the generic ones of entropy/bac.h (§4.2): the
+ * rate floors are 2^-LL_CELL_FAST and 2^-LL_CELL_SLOW. */
+static inline void cell_update(ImzBacCell *c, int bit)
+{
+    int32_t target = bit ? 65535 : 0;
+    uint32_t r = imz_bac_rate[c->n];
+    int32_t rf = (int32_t)(r > (65536u >> LL_CELL_FAST) ? r : (65536u >> LL_CELL_FAST));
+    int32_t rs = (int32_t)(r > (65536u >> LL_CELL_SLOW) ? r : (65536u >> LL_CELL_SLOW));
+    c->fast = (uint16_t)(c->fast + (((target - c->fast) * rf) >> 16));
+    c->slow = (uint16_t)(c->slow + (((target - c->slow) * rs) >> 16));
+    if (c->n < IMZ_BAC_COUNT_MAX)
+        c->n++;
+}
+
+static inline void cell_put(ImzBacEnc *e, ImzBacCell *c, int bit)
+{
+    imz_bac_enc_bit(e, bit, imz_bac_cell_p(c));
+    cell_update(c, bit);
+}
+
+static inline int cell_get(ImzBacDec *d, ImzBacCell *c)
+{
+    int bit = imz_bac_dec_bit(d, imz_bac_cell_p(c));
+    cell_update(c, bit);
+    return bit;
+}
+
+#define CODE(cell, b) (dec ? cell_get(&c->dec, (cell)) : (cell_put(&c->enc, (cell), (b)), (b)))
+
+/* Stretched probability of a cell estimate (16-bit) as a mixer input. */
+static inline int32_t cell_st(const int16_t *st, uint32_t p16)
+{
+    return st[p16 >> 4];
+}
+
+/* Codes one bit with the fast and slow estimates of three cells mixed in the logistic domain,
+ * then refined by an interpolated secondary estimate (§7.2). */
+static inline int mix_bit(LlCoder *c, const int dec, int bit, ImzBacCell *ca, ImzBacCell *cb,
+                          ImzBacCell *cc, int32_t *wt, uint16_t *apm)
+{
+    const int16_t *st = c->stretch;
+    int32_t in[LL_MIX_IN];
+    in[0] = cell_st(st, ca->fast);
+    in[1] = cell_st(st, ca->slow);
+    in[2] = cell_st(st, cb->fast);
+    in[3] = cell_st(st, cb->slow);
+    in[4] = cell_st(st, cc->fast);
+    in[5] = cell_st(st, cc->slow);
+    in[LL_MIX_IN - 1] = 256;
+    int64_t dot = 0;
+    for (int i = 0; i < LL_MIX_IN; i++)
+        dot += (int64_t)wt[i] * in[i];
+    int32_t d = (int32_t)(dot >> 16);
+    d = d < -2047 ? -2047 : d > 2047 ? 2047 : d;
+    int32_t p12 = c->squash[d + 2047];
+    /* Secondary estimate: 33 buckets over the stretched mix, linear interpolation. */
+    int32_t ai = (d + 2048) >> 7, aw = (d + 2048) & 127;
+    int32_t pa = (apm[ai] * (128 - aw) + apm[ai + 1] * aw) >> 7; /* 16-bit */
+    uint32_t p16 = (uint32_t)(p12 * 16 + pa) >> 1;
+    p16 = p16 < 32 ? 32 : p16 > 65504 ? 65504 : p16;
+    if (dec)
+        bit = imz_bac_dec_bit(&c->dec, p16);
+    else
+        imz_bac_enc_bit(&c->enc, bit, p16);
+    int32_t err = ((bit << 12) - p12) * LL_MIX_RATE;
+    for (int i = 0; i < LL_MIX_IN; i++) {
+        int32_t nw = wt[i] + ((in[i] * err) >> LL_MIX_SHIFT);
+        wt[i] = nw < -(1 << 22) ? -(1 << 22) : nw > (1 << 22) ? (1 << 22) : nw;
+    }
+    int32_t target = bit ? 65535 : 0;
+    apm[ai] = (uint16_t)(apm[ai] + (((target - apm[ai]) * (128 - aw)) >> (7 + LL_APM_RATE)));
+    apm[ai + 1] = (uint16_t)(apm[ai + 1] + (((target - apm[ai + 1]) * aw) >> (7 + LL_APM_RATE)));
+    cell_update(ca, bit);
+    cell_update(cb, bit);
+    cell_update(cc, bit);
+    return bit;
+}
+
+/* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
+static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
+{
+    LlPlane *pl = &c->plane[p];
+    LlModel *m = pl->m;
+    const int w = c->width;
+    int32_t *v0 = pl->v[0] + LL_PAD;
+    const int32_t *v1 = pl->v[1] + LL_PAD, *v2 = pl->v[2] + LL_PAD;
+    int32_t *t0 = pl->te[0] + LL_PAD;
+    const int32_t *t1 = pl->te[1] + LL_PAD;
+    int32_t *s0 = pl->se[0] + LL_PAD * LL_NSUB;
+    const int32_t *s1 = pl->se[1] + LL_PAD * LL_NSUB;
+    const int32_t lo = pl->lo, hi = pl->hi;
+    const int32_t lo8 = lo * 8, hi8 = hi * 8;
+    const int32_t *rt[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < pl->n_ref; i++)
+        rt[i] = c->plane[pl->ref[i]].te[0] + LL_PAD;
+    const int n_ref = pl->n_ref;
+    const int32_t *rt0 = n_ref ? rt[n_ref - 1] : NULL;
+    const int32_t *rtA = n_ref > 1 ? rt[0] : NULL;
+    const int32_t *av = pl->alpha >= 0 ? c->plane[pl->alpha].v[0] + LL_PAD : NULL;
+    const int32_t alo = pl->alpha >= 0 ? c->plane[pl->alpha].lo : 0;
+
+    if (lo == hi) {
+        /* A constant plane codes nothing; keep the error rows consistent. */
+        for (int x = 0; x < w; x++) {
+            if (dec)
+                v0[x] = lo;
+            t0[x] = 0;
+            for (int k = 0; k < LL_NSUB; k++)
+                s0[x * LL_NSUB + k] = 0;
+        }
+        return IMZ_OK;
+    }
+
+    for (int x = 0; x < w; x++) {
+        const int32_t N = v1[x], W = v0[x - 1], NW = v1[x - 1], NE = v1[x + 1];
+        const int32_t NN = v2[x];
+        const int32_t teN = t1[x], teW = t0[x - 1], teNW = t1[x - 1], teNE = t1[x + 1];
+        const int32_t teWW = t0[x - 2];
+
+        /* §5.2 sub-predictions, in 1/8 units. */
+        int32_t sp[LL_NSUB] = {0};
+        int32_t pred;
+        if (fast) {
+            pred = med3(W, N, W + N - NW) * 8;
+        } else {
+            sp[0] = (W + NE - N) * 8;
+            sp[1] = N * 8 - (((teW + teN + teNE) * 16) >> 5);
+            sp[2] = W * 8 - (((teW + teN + teNW) * 10) >> 5);
+            sp[3] = N * 8 - (((teNW + teN + teNE) * 7) >> 5);
+            sp[4] = med3(W, N, W + N - NW) * 8;
+            sp[5] = (W + NE) * 4;
+            {
+                /* CALIC's gradient-adjusted prediction. */
+                const int32_t WW = v0[x - 2], NNE = v2[x + 1];
+                int32_t dh = iabs(W - WW) + iabs(N - NW) + iabs(N - NE);
+                int32_t dv = iabs(W - NW) + iabs(N - NN) + iabs(NE - NNE);
+                int32_t g;
+                if (dv - dh > 80)
+                    g = W * 8;
+                else if (dh - dv > 80)
+                    g = N * 8;
+                else {
+                    g = (W + N) * 4 + (NE - NW) * 2;
+                    if (dv - dh > 32)
+                        g = (g + W * 8) >> 1;
+                    else if (dv - dh > 8)
+                        g = (3 * g + W * 8) >> 2;
+                    else if (dh - dv > 32)
+                        g = (g + N * 8) >> 1;
+                    else if (dh - dv > 8)
+                        g = (3 * g + N * 8) >> 2;
+                }
+                sp[6] = g;
+                sp[7] = (N + NE - NNE) * 8;
+            }
+
+            /* §5.3 blend by recent errors. */
+            int64_t num = 0, den = 0;
+            const int32_t *sN = s1 + x * LL_NSUB, *sNW = sN - LL_NSUB, *sNE = sN + LL_NSUB;
+            const int32_t *sW = s0 + (x - 1) * LL_NSUB, *sWW = sW - LL_NSUB;
+            for (int k = 0; k < LL_NSUB; k++) {
+                uint32_t e = (uint32_t)(sN[k] + sW[k] + sNW[k] + sNE[k] + sWW[k]);
+                uint32_t wk = err_weight(e);
+                num += (int64_t)wk * sp[k];
+                den += wk;
+            }
+            pred = (int32_t)((num + (den >> 1)) / den);
+            if (((teN ^ teW) | (teN ^ teNW) | (teN ^ teNE)) < 0) {
+                int32_t mn = imin(W, imin(N, NE)) * 8, mx = imax(W, imax(N, NE)) * 8;
+                pred = pred < mn ? mn : pred > mx ? mx : pred;
+            }
+        }
+
+        /* §5.4 linear correction of the blend from neighbouring errors (normalised LMS). */
+        int32_t li[LL_NLMS] = {0};
+        if (!fast) {
+            li[0] = teN;
+            li[1] = teW;
+            li[2] = teNW;
+            li[3] = teNE;
+            li[4] = teWW;
+            li[5] = rt0 ? rt0[x] : 0;
+            li[6] = rtA ? rtA[x] : 0;
+            li[7] = (N - W) * 8;
+            int64_t lacc = 0;
+            for (int i = 0; i < LL_NLMS; i++)
+                lacc += (int64_t)m->lms[i] * li[i];
+            int32_t lcorr = (int32_t)(lacc >> 16);
+            lcorr = lcorr < -2048 ? -2048 : lcorr > 2048 ? 2048 : lcorr;
+            pred += lcorr;
+        }
+
+        /* §6.1 activity measures. */
+        uint32_t eerr =
+            (uint32_t)(iabs(teN) + iabs(teW) + ((iabs(teNW) + iabs(teNE) + iabs(teWW)) >> 1));
+        uint32_t grad = (uint32_t)(iabs(N - NW) + iabs(W - NW) + iabs(NE - N));
+        int qe = energy_class(eerr);
+        int qg = energy_class(grad * 8);
+        int q = energy_class(eerr + grad * 8);
+        int32_t rte = rt0 ? rt0[x] : 0;
+        int rq = rte < -48   ? 0
+                 : rte < -16 ? 1
+                 : rte < -4  ? 2
+                 : rte <= 4  ? 3
+                 : rte <= 16 ? 4
+                 : rte <= 48 ? 5
+                             : 6;
+        int rs = rte < -4 ? 0 : rte <= 4 ? 1 : 2;
+
+        /* §5.4 bias cancellation. */
+        int bctx = ((q >> 2) * 7 + rq) * 32 + (N * 8 > pred) + (W * 8 > pred) * 2 +
+                   (NW * 8 > pred) * 4 + (NE * 8 > pred) * 8 + (NN * 8 > pred) * 16;
+        int32_t bc = m->bias_cnt[bctx];
+        int32_t corr = bc ? m->bias_sum[bctx] / bc : 0;
+        int32_t pc = pred + corr;
+        pc = pc < lo8 ? lo8 : pc > hi8 ? hi8 : pc;
+        int32_t P = (pc + 4) >> 3;
+        int frac = pc - P * 8 + 4; /* 0..7 */
+
+        /* §6.2 context classes of the three models. */
+        int cls;
+        if (av && av[x] == alo) {
+            cls = LL_NR * LL_NQ + q;
+        } else {
+            uint32_t re = 0;
+            for (int i = 0; i < n_ref; i++)
+                re += (uint32_t)iabs(rt[i][x]);
+            cls = ref_class(re) * LL_NQ + q;
+        }
+        int clsb = qe * 7 + rq;
+        int clsc = qg * 5 + iabs(frac - 4);
+        int32_t(*mw)[LL_MIX_IN] = m->mixw[q >> 3];
+        int apc = q >> 1;
+
+        /* §7 residual. */
+        int32_t v = 0, r = 0;
+        uint32_t ea = 0;
+        int eneg = 0, ek = 0;
+        if (!dec) {
+            v = v0[x];
+            r = v - P;
+            eneg = r < 0;
+            ea = (uint32_t)(eneg ? -r : r);
+            ek = ea ? ulog2(ea) : 0;
+        }
+        int nz = fast ? CODE(&m->zero[cls], r != 0)
+                      : mix_bit(c, dec, r != 0, &m->zero[cls], &m->zerob[clsb], &m->zeroc[clsc],
+                                mw[0], m->apm[apc][0]);
+        if (nz) {
+            int neg;
+            if (P == lo)
+                neg = 0;
+            else if (P == hi)
+                neg = 1;
+            else
+                neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
+            uint32_t amax = (uint32_t)(neg ? P - lo : hi - P);
+            int kmax = ulog2(amax), k = 0;
+            if (fast) {
+                while (k < kmax && CODE(&m->expo[cls][k], ek > k))
+                    k++;
+            } else {
+                while (k < kmax && mix_bit(c, dec, ek > k, &m->expo[cls][k], &m->expob[clsb][k],
+                                           &m->expoc[clsc][k], mw[1 + k], m->apm[apc][1 + k]))
+                    k++;
+            }
+            uint32_t a = 1;
+            if (k >= 1) {
+                int b1 = fast ? CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1)
+                              : mix_bit(c, dec, (int)(ea >> (k - 1)) & 1, &m->mant[cls][k][0],
+                                        &m->mantb[clsb][k], &m->mantc[clsc][k], mw[LL_MAXK + k],
+                                        m->apm[apc][LL_MAXK + k]);
+                a = 2 + (uint32_t)b1;
+                if (k >= 2) {
+                    a = a * 2 + (uint32_t)CODE(&m->mant[cls][k][1 + b1], (int)(ea >> (k - 2)) & 1);
+                    for (int j = k - 3; j >= 0; j--)
+                        a = a * 2 + (uint32_t)CODE(&m->mlow[k][j], (int)(ea >> j) & 1);
+                }
+            }
+            if (dec) {
+                if (a > amax)
+                    return IMZ_ERR_CORRUPT;
+                r = neg ? -(int32_t)a : (int32_t)a;
+            }
+        }
+        if (dec) {
+            v = P + r;
+            v0[x] = v;
+        }
+
+        /* Model updates (§5.5). */
+        int32_t v8 = v * 8;
+        if (!fast) {
+            int64_t nrm = 64;
+            for (int i = 0; i < LL_NLMS; i++)
+                nrm += (int64_t)li[i] * li[i];
+            int64_t le = (int64_t)(v8 - pred);
+            le = le < -4096 ? -4096 : le > 4096 ? 4096 : le;
+            int64_t f = le * (1 << LL_LMS_MU) / nrm;
+            for (int i = 0; i < LL_NLMS; i++) {
+                int32_t nw = m->lms[i] + (int32_t)((f * li[i]) >> 8);
+                m->lms[i] = nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? (1 << 20) : nw;
+            }
+        }
+        t0[x] = pc - v8;
+        if (!fast) {
+            int32_t *sC = s0 + x * LL_NSUB;
+            for (int k = 0; k < LL_NSUB; k++)
+                sC[k] = iabs(sp[k] - v8);
+        }
+        int32_t bs = m->bias_sum[bctx] + (v8 - pred);
+        if (++bc == 256) {
+            bs /= 2;
+            bc = 128;
+        }
+        m->bias_sum[bctx] = bs;
+        m->bias_cnt[bctx] = bc;
+    }
+    return IMZ_OK;
+}
+
+void imz_ll_encode_row(LlCoder *c)
+{
+    for (int p = 0; p < c->n_planes; p++) {
+        if (c->profile == LL_PROFILE_FAST)
+            code_row(c, p, 0, 1);
+        else
+            code_row(c, p, 0, 0);
+    }
+}
+
+int imz_ll_decode_row(LlCoder *c)
+{
+    for (int p = 0; p < c->n_planes; p++) {
+        int st = c->profile == LL_PROFILE_FAST ? code_row(c, p, 1, 1) : code_row(c, p, 1, 0);
+        if (st)
+            return st;
+    }
+    return IMZ_OK;
+}
