@@ -25,6 +25,9 @@
 
 /** Profiles: the model variant a stream was coded with (stored in the stream). */
 enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
+/** Profile 2 (palette, §11) has its own payload after the mode byte. */
+#define LL_PROFILE_PALETTE 2
+#define LL_PAL_MAX 4096 /* most colours of a palette stream */
 
 /** Reversible colour transforms of three colour channels (stored in the stream). */
 enum {
@@ -130,5 +133,16 @@ void imz_ll_next_row(LlCoder *c);
 void imz_ll_encode_row(LlCoder *c);
 /** @return IMZ_OK, or IMZ_ERR_CORRUPT when a decoded value falls outside its plane's range. */
 int imz_ll_decode_row(LlCoder *c);
+
+/** Builds the logistic tables of §5 (stretch: 4096 entries, squash: 4095). */
+void imz_ll_build_tables(int16_t *stretch, int16_t *squash);
+
+/** Counts the distinct pixels of img, stopping once more than max_colours are seen (*n is then
+ *  max_colours + 1). */
+int imz_ll_pal_count(ImzContext *ctx, const ImzImage *img, uint32_t max_colours, uint32_t *n);
+/** Writes the palette payload (§11) that follows the mode byte. */
+int imz_ll_pal_encode(ImzContext *ctx, const ImzImage *img, ImzBuf *payload);
+/** Reads the palette payload (§11) from r into out. */
+int imz_ll_pal_decode(ImzContext *ctx, ImzReader *r, ImzImage *out);
 
 #endif

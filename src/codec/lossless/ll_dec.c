@@ -119,6 +119,8 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
         return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: stream header truncated");
     if (version != LL_FORMAT_VERSION)
         return imz_fail(ctx, IMZ_ERR_UNSUPPORTED, "lossless: format version %u", version);
+    if (mode == LL_PROFILE_PALETTE)
+        return imz_ll_pal_decode(ctx, &r, out);
     si->channels = out->channels;
     si->depth = out->bit_depth;
     si->profile = (int)(mode & 3);

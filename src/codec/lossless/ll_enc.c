@@ -401,9 +401,49 @@ static int ll_encode(ImzContext *ctx, const ImzImage *img, const double *opt, Im
                      ImzBuf *payload)
 {
     (void)params;
+    int effort = (int)opt[0];
+    uint32_t n_colours = 0;
+    int st = imz_ll_pal_count(ctx, img, LL_PAL_MAX, &n_colours);
+    if (st)
+        return imz_fail(ctx, st, "lossless: out of memory");
+    int try_pal = n_colours <= LL_PAL_MAX;
+    /* A few colours, or mostly flat: the palette profile (§11) is the likely winner. */
+    int pal_only = try_pal && (n_colours <= 256 ||
+                               flat_share(img) * 2 > (uint64_t)img->width * img->height);
+    if (try_pal) {
+        ImzBuf pb;
+        imz_buf_init(&pb, ctx);
+        imz_buf_put_u8(&pb, LL_FORMAT_VERSION);
+        imz_buf_put_u8(&pb, LL_PROFILE_PALETTE);
+        st = imz_ll_pal_encode(ctx, img, &pb);
+        if (!st && (pal_only && effort < 3)) {
+            imz_buf_append(payload, pb.data, pb.len);
+            imz_buf_free(&pb);
+            return payload->status;
+        }
+        if (st) {
+            imz_buf_free(&pb);
+            return st == IMZ_ERR_NOMEM ? imz_fail(ctx, st, "lossless: out of memory") : st;
+        }
+        size_t base = payload->len;
+        LlStreamInfo si;
+        memset(&si, 0, sizeof si);
+        st = encode_stream(ctx, img, effort, &si, payload);
+        for (int c = 0; c < 4; c++)
+            imz_mem_free(ctx, si.to_rank[c]);
+        if (!st && pb.len <= payload->len - base) {
+            payload->len = base;
+            imz_buf_append(payload, pb.data, pb.len);
+            st = payload->status;
+        }
+        imz_buf_free(&pb);
+        if (st == IMZ_ERR_NOMEM)
+            return imz_fail(ctx, st, "lossless: out of memory");
+        return st;
+    }
     LlStreamInfo si;
     memset(&si, 0, sizeof si);
-    int st = encode_stream(ctx, img, (int)opt[0], &si, payload);
+    st = encode_stream(ctx, img, effort, &si, payload);
     for (int c = 0; c < 4; c++)
         imz_mem_free(ctx, si.to_rank[c]);
     if (st == IMZ_ERR_NOMEM)

@@ -48,24 +48,24 @@ static inline int ref_class(uint32_t e)
 
 /* The logistic function and its inverse in fixed point (§7.2): squash maps d/256 in [-8, 8) to
  * 4096 * 1 / (1 + e^-d), by linear interpolation in a 33-point table; stretch inverts it. */
-static void build_tables(LlCoder *c)
+void imz_ll_build_tables(int16_t *stretch, int16_t *squash)
 {
     static const int16_t t[33] = {1,    2,    3,    6,    10,   16,   27,   45,   73,   120,  194,
                                   310,  488,  747,  1101, 1546, 2047, 2549, 2994, 3348, 3607, 3785,
                                   3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094};
     for (int d = -2047; d <= 2047; d++) {
         int wgt = (d + 2048) & 127, i = (d + 2048) >> 7;
-        c->squash[d + 2047] = (int16_t)((t[i] * (128 - wgt) + t[i + 1] * wgt + 64) >> 7);
+        squash[d + 2047] = (int16_t)((t[i] * (128 - wgt) + t[i + 1] * wgt + 64) >> 7);
     }
     int pi = 0;
     for (int d = -2047; d <= 2047; d++) {
-        int v = c->squash[d + 2047];
+        int v = squash[d + 2047];
         for (int j = pi; j <= v; j++)
-            c->stretch[j] = (int16_t)d;
+            stretch[j] = (int16_t)d;
         pi = v + 1;
     }
     for (int j = pi; j < 4096; j++)
-        c->stretch[j] = 2047;
+        stretch[j] = 2047;
 }
 
 int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
@@ -82,7 +82,7 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     c->mem = imz_malloc_array(ctx, total, sizeof(int32_t));
     if (!c->mem)
         return IMZ_ERR_NOMEM;
-    build_tables(c);
+    imz_ll_build_tables(c->stretch, c->squash);
     for (int p = 0; p < lay->n_planes; p++) {
         LlPlane *pl = &c->plane[p];
         int32_t *m = c->mem + per_plane * (size_t)p;
