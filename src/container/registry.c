@@ -10,11 +10,17 @@
 
 extern const ImzCodec imz_codec_raw, imz_codec_rle, imz_codec_huffman, imz_codec_delta,
     imz_codec_deflate, imz_codec_requant, imz_codec_downsample;
+extern const ImzCodec imz_codec_palette;
+extern const ImzCodec imz_codec_pca;
+extern const ImzCodec imz_codec_vq;
 extern const ImzCodec imz_codec_lossless;
 
 const ImzCodec *const imz_codecs[] = {
     &imz_codec_raw,     &imz_codec_rle,     &imz_codec_huffman,    &imz_codec_delta,
     &imz_codec_deflate, &imz_codec_requant, &imz_codec_downsample,
+    &imz_codec_palette,
+    &imz_codec_pca,
+    &imz_codec_vq,
     &imz_codec_lossless,
 };
 const int imz_n_codecs = (int)(sizeof imz_codecs / sizeof imz_codecs[0]);
