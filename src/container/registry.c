@@ -14,6 +14,7 @@ extern const ImzCodec imz_codec_palette;
 extern const ImzCodec imz_codec_pca;
 extern const ImzCodec imz_codec_vq;
 extern const ImzCodec imz_codec_lossless;
+extern const ImzCodec imz_codec_lossy;
 
 const ImzCodec *const imz_codecs[] = {
     &imz_codec_raw,     &imz_codec_rle,     &imz_codec_huffman,    &imz_codec_delta,
@@ -22,6 +23,7 @@ const ImzCodec *const imz_codecs[] = {
     &imz_codec_pca,
     &imz_codec_vq,
     &imz_codec_lossless,
+    &imz_codec_lossy,
 };
 const int imz_n_codecs = (int)(sizeof imz_codecs / sizeof imz_codecs[0]);
 

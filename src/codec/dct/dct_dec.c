@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Decoder of the `lossy` codec (docs/format/lossy.md): reads the header parameters, decodes each
+// plane superblock by superblock (quadtree, intra modes, coefficients; prediction plus inverse
+// DCT), deblocks, upsamples 4:2:0 chroma, converts YCbCr to RGB in integer arithmetic and decodes
+// the lossless alpha plane. Every value read from the stream is range-checked; running past the
+// end of the payload is reported as truncation.
+
+#include <string.h>
+
+#include "codec/dct/dct_codec.h"
+#include "common/intops.h"
+#include "quant/quant.h"
+
+typedef struct Dec {
+    ImzBacDec bac;
+    LossyCtx c;
+    LossyScan scan;
+    LossyPlane *pl;
+    int bad;
+} Dec;
+
+static void decode_leaf(Dec *D, int x, int y, int log2n)
+{
+    LossyPlane *pl = D->pl;
+    const int n = 1 << log2n, pw = pl->pw;
+    int mpm[3];
+    imz_lossy_mpm(pl, x, y, mpm);
+    const int mode = imz_lossy_get_mode(&D->bac, &D->c, pl->type, mpm,
+                                        pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1);
+    int32_t lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int mu, mv, tx;
+    if (imz_lossy_get_coefs(&D->bac, &D->c, &D->scan, lev, log2n, pl->type, &mu, &mv, &tx) < 0) {
+        D->bad = 1;
+        return;
+    }
+    uint8_t ref[4 * IMZ_DCT_MAX + 1], pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    if (mode == LOSSY_MODE_LM) {
+        imz_lossy_predict_lm(pl, x, y, log2n, pred);
+    } else {
+        imz_lossy_ref_build(pl, x, y, log2n, ref);
+        imz_lossy_predict(ref, log2n, mode, pred);
+    }
+    if (mu >= 0) {
+        int16_t res[IMZ_DCT_MAX * IMZ_DCT_MAX];
+        for (int j = 0; j <= mv; j++)
+            for (int i = 0; i <= mu; i++) {
+                const int32_t v = lev[j * n + i];
+                lev[j * n + i] = v ? imz_quant_dequant(v, pl->q, log2n) : 0;
+            }
+        imz_dct_inv(lev, res, log2n, mu, mv, tx);
+        for (int j = 0; j < n; j++) {
+            uint8_t *dst = pl->pix + (size_t)(y + j) * pw + x;
+            for (int i = 0; i < n; i++)
+                dst[i] = (uint8_t)iclip(pred[j * n + i] + res[j * n + i], 0, 255);
+        }
+    } else {
+        for (int j = 0; j < n; j++)
+            memcpy(pl->pix + (size_t)(y + j) * pw + x, pred + j * n, (size_t)n);
+    }
+    const int uw = pw >> 2, un = n >> 2;
+    for (int j = 0; j < un; j++)
+        for (int i = 0; i < un; i++) {
+            const size_t u = (size_t)((y >> 2) + j) * uw + (x >> 2) + i;
+            pl->size_map[u] = (uint8_t)log2n;
+            pl->mode_map[u] = (uint8_t)mode;
+        }
+}
+
+static void decode_node(Dec *D, int x, int y, int log2s)
+{
+    LossyPlane *pl = D->pl;
+    if (D->bad || x >= pl->pw || y >= pl->ph)
+        return;
+    const int s = 1 << log2s, h = s >> 1;
+    if (log2s > 2) {
+        int split = 1;
+        if (!(log2s > 3 && (x + s > pl->pw || y + s > pl->ph)))
+            split = imz_bac_get(
+                &D->bac, &D->c.split[pl->type][log2s - 3][imz_lossy_split_ctx(pl, x, y, log2s)]);
+        if (split) {
+            decode_node(D, x, y, log2s - 1);
+            decode_node(D, x + h, y, log2s - 1);
+            decode_node(D, x, y + h, log2s - 1);
+            decode_node(D, x + h, y + h, log2s - 1);
+            return;
+        }
+    }
+    decode_leaf(D, x, y, log2s);
+}
+
+static int alloc_plane(ImzContext *ctx, LossyPlane *pl, int w, int h, int type, int q)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->w = w;
+    pl->h = h;
+    pl->pw = (w + 7) & ~7;
+    pl->ph = (h + 7) & ~7;
+    pl->type = type;
+    pl->q = q;
+    size_t n;
+    if (!imz_mul_size((size_t)pl->pw, (size_t)pl->ph, &n))
+        return imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: plane too large");
+    pl->pix = imz_malloc(ctx, n);
+    pl->size_map = imz_calloc(ctx, n / 16, 1);
+    pl->mode_map = imz_calloc(ctx, n / 16, 1);
+    if (!pl->pix || !pl->size_map || !pl->mode_map)
+        return IMZ_ERR_NOMEM;
+    return IMZ_OK;
+}
+
+static void free_plane(ImzContext *ctx, LossyPlane *pl)
+{
+    imz_mem_free(ctx, pl->pix);
+    imz_mem_free(ctx, pl->size_map);
+    imz_mem_free(ctx, pl->mode_map);
+}
+
+/* Chroma sample at full resolution (x, y) from a half-resolution plane: weights 9/3/3/1 of the
+ * four nearest samples (chroma sited between the luma samples), edges repeated. */
+static int upsample_at(const LossyPlane *c, int x, int y)
+{
+    const int cx = x >> 1, cy = y >> 1;
+    const int nx = iclip(x & 1 ? cx + 1 : cx - 1, 0, c->w - 1);
+    const int ny = iclip(y & 1 ? cy + 1 : cy - 1, 0, c->h - 1);
+    const uint8_t *r0 = c->pix + (size_t)cy * c->pw, *r1 = c->pix + (size_t)ny * c->pw;
+    return (9 * r0[cx] + 3 * r0[nx] + 3 * r1[cx] + r1[nx] + 8) >> 4;
+}
+
+int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
+                     const uint8_t *payload, size_t n_payload, ImzImage *out)
+{
+    if (n_params != LOSSY_N_PARAMS)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: %zu parameter bytes, expected %d", n_params,
+                        LOSSY_N_PARAMS);
+    if (params[0] != LOSSY_VERSION)
+        return imz_fail(ctx, IMZ_ERR_UNSUPPORTED, "lossy: format version %u", params[0]);
+    const int flags = params[1], q_y = params[2], q_c = params[3];
+    const int db_offset = (int)(int8_t)params[4];
+    if (flags & ~(LOSSY_FLAG_420 | LOSSY_FLAG_DEBLOCK) || q_y > IMZ_QUANT_MAX_Q ||
+        q_c > IMZ_QUANT_MAX_Q || db_offset < -8 || db_offset > 7)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid parameters");
+    const int w = (int)out->width, h = (int)out->height, ch = out->channels;
+    const int color = ch >= 3, has_alpha = ch == 2 || ch == 4, n_planes = color ? 3 : 1;
+    const int sub = color && (flags & LOSSY_FLAG_420);
+    if (out->bit_depth > 16 || w <= 0 || h <= 0)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid image shape");
+    Dec *D = imz_malloc(ctx, sizeof *D);
+    LossyPlane pl[3];
+    memset(pl, 0, sizeof pl);
+    uint8_t *alpha = NULL, *luma = NULL;
+    int st = IMZ_OK;
+    if (!D)
+        return IMZ_ERR_NOMEM;
+    memset(D, 0, sizeof *D);
+    imz_lossy_ctx_init(&D->c);
+    imz_lossy_scan_init(&D->scan);
+    imz_bac_dec_init(&D->bac, payload, n_payload);
+    for (int c = 0; c < n_planes && st == IMZ_OK; c++) {
+        const int pw = c && sub ? (w + 1) >> 1 : w, ph = c && sub ? (h + 1) >> 1 : h;
+        st = alloc_plane(ctx, &pl[c], pw, ph, c ? 1 : 0, c ? q_c : q_y);
+        if (st == IMZ_OK && c == 1) {
+            luma = imz_malloc(ctx, (size_t)pl[1].pw * pl[1].ph);
+            if (!luma)
+                st = IMZ_ERR_NOMEM;
+            else
+                imz_lossy_luma_for_chroma(&pl[0], sub, luma, pl[1].pw, pl[1].ph);
+        }
+        if (st < 0)
+            break;
+        pl[c].luma = c ? luma : NULL;
+        D->pl = &pl[c];
+        for (int y = 0; y < pl[c].ph && !D->bad; y += LOSSY_SB)
+            for (int x = 0; x < pl[c].pw && !D->bad; x += LOSSY_SB) {
+                decode_node(D, x, y, LOSSY_SB_LOG2);
+                if (D->bac.overrun > 8)
+                    D->bad = 2;
+            }
+        if (D->bad) {
+            st = D->bad == 2 ? imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated")
+                             : imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid coefficient data");
+            break;
+        }
+        if (flags & LOSSY_FLAG_DEBLOCK)
+            imz_lossy_deblock(&pl[c], db_offset);
+        LossyWiener wf;
+        wf.block_on = imz_calloc(ctx, (size_t)((pl[c].w + 63) >> 6), (size_t)((pl[c].h + 63) >> 6));
+        uint8_t *tmp = imz_malloc(ctx, (size_t)pl[c].pw * pl[c].ph);
+        if (!wf.block_on || !tmp) {
+            st = IMZ_ERR_NOMEM;
+        } else {
+            imz_lossy_get_wiener(&D->bac, &D->c, &pl[c], &wf);
+            if (wf.enabled && (st = imz_lossy_wiener_apply(ctx, &pl[c], &wf, tmp)) == IMZ_OK) {
+                uint8_t *t = pl[c].pix;
+                pl[c].pix = tmp;
+                tmp = t;
+            }
+        }
+        imz_mem_free(ctx, tmp);
+        imz_mem_free(ctx, wf.block_on);
+    }
+    if (st == IMZ_OK && has_alpha) {
+        alpha = imz_malloc_array(ctx, (size_t)w, (size_t)h);
+        if (!alpha)
+            st = IMZ_ERR_NOMEM;
+        else if (imz_lossy_get_alpha(&D->bac, &D->c, alpha, w, h) < 0)
+            st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid alpha data");
+    }
+    if (st == IMZ_OK && D->bac.overrun > 4)
+        st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated");
+    if (st == IMZ_OK) {
+        const int depth = out->bit_depth;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                uint16_t *o = out->data + ((size_t)y * w + x) * ch;
+                const int yy = pl[0].pix[(size_t)y * pl[0].pw + x];
+                if (color) {
+                    int cb, cr;
+                    if (sub) {
+                        cb = upsample_at(&pl[1], x, y) - 128;
+                        cr = upsample_at(&pl[2], x, y) - 128;
+                    } else {
+                        cb = pl[1].pix[(size_t)y * pl[1].pw + x] - 128;
+                        cr = pl[2].pix[(size_t)y * pl[2].pw + x] - 128;
+                    }
+                    /* BT.601 inverse in 16-bit fixed point; the bias keeps shifts on positives */
+                    const int r = yy + ((91881 * cr + (1 << 24) + 32768) >> 16) - 256;
+                    const int g = yy + ((-22554 * cb - 46802 * cr + (1 << 24) + 32768) >> 16) - 256;
+                    const int b = yy + ((116130 * cb + (1 << 24) + 32768) >> 16) - 256;
+                    o[0] = (uint16_t)imz_lossy_from8(iclip(r, 0, 255), depth);
+                    o[1] = (uint16_t)imz_lossy_from8(iclip(g, 0, 255), depth);
+                    o[2] = (uint16_t)imz_lossy_from8(iclip(b, 0, 255), depth);
+                } else {
+                    o[0] = (uint16_t)imz_lossy_from8(yy, depth);
+                }
+                if (has_alpha)
+                    o[ch - 1] = (uint16_t)imz_lossy_from8(alpha[(size_t)y * w + x], depth);
+            }
+    }
+    for (int c = 0; c < 3; c++)
+        free_plane(ctx, &pl[c]);
+    imz_mem_free(ctx, alpha);
+    imz_mem_free(ctx, luma);
+    imz_mem_free(ctx, D);
+    return st;
+}
+
+/* ---- Lossless alpha (§10): MED prediction, residual modulo 256 ---- */
+
+static int alpha_pred(const uint8_t *a, int w, int x, int y, int *cls)
+{
+    const int W = x ? a[-1] : (y ? a[-w] : 0), N = y ? a[-w] : W, NW = x && y ? a[-w - 1] : N;
+    const int mx = imax(W, N), mn = imin(W, N);
+    const int act = iabs(W - NW) + iabs(N - NW);
+    *cls = act == 0 ? 0 : act < 4 ? 1 : act < 16 ? 2 : act < 64 ? 3 : 4;
+    return NW >= mx ? mn : NW <= mn ? mx : W + N - NW;
+}
+
+void imz_lossy_put_alpha(ImzBacEnc *e, LossyCtx *c, const uint8_t *a, int w, int h)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *p = a + (size_t)y * w + x;
+            int cls, r = (*p - alpha_pred(p, w, x, y, &cls)) & 255;
+            if (r >= 128)
+                r -= 256;
+            imz_bac_put(e, &c->alpha_zero[cls], r == 0);
+            if (!r)
+                continue;
+            imz_bac_put(e, &c->alpha_sign[cls], r < 0);
+            int m = iabs(r) - 1, k = 0; /* 0..127: unary class of bit length, then raw bits */
+            int nb = m ? ulog2((uint32_t)m) + 1 : 0;
+            for (k = 0; k < nb; k++)
+                imz_bac_put(e, &c->alpha_mag[cls][k], 1);
+            if (nb < 8)
+                imz_bac_put(e, &c->alpha_mag[cls][nb], 0);
+            if (nb > 1)
+                imz_bac_enc_raw(e, (uint32_t)m & ((1u << (nb - 1)) - 1), nb - 1);
+        }
+}
+
+int imz_lossy_get_alpha(ImzBacDec *d, LossyCtx *c, uint8_t *a, int w, int h)
+{
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = a + (size_t)y * w + x;
+            int cls, pr = alpha_pred(p, w, x, y, &cls), r = 0;
+            if (!imz_bac_get(d, &c->alpha_zero[cls])) {
+                const int neg = imz_bac_get(d, &c->alpha_sign[cls]);
+                int nb = 0;
+                while (nb < 8 && imz_bac_get(d, &c->alpha_mag[cls][nb]))
+                    nb++;
+                if (nb == 8)
+                    return -1;
+                int m = nb ? (1 << (nb - 1)) | (nb > 1 ? (int)imz_bac_dec_raw(d, nb - 1) : 0) : 0;
+                r = neg ? -(m + 1) : m + 1;
+            }
+            *p = (uint8_t)((pr + r) & 255);
+        }
+        if (d->overrun > 8)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Encoder of the `lossy` codec (docs/format/lossy.md). Each plane is split into 32 x 32
+// superblocks; for each one a recursive rate-distortion search picks the quadtree of leaves
+// (32 down to 4), the intra mode of each leaf (Hadamard pre-selection, then full transform,
+// quantisation and rate estimate for the best few) and the coefficient levels (greedy RDO
+// quantisation in reverse scan order with the live context probabilities). Costs are
+// J = SSE + lambda * bits, lambda proportional to the squared step. The superblock is then coded
+// with the decisions taken, which also adapts the contexts for the next one.
+
+#include <math.h>
+#include <string.h>
+
+#include "codec/dct/dct_codec.h"
+#include "common/intops.h"
+#include "quant/quant.h"
+
+typedef struct Enc {
+    ImzContext *ctx;
+    LossyCtx c;
+    LossyScan scan;
+    float cost_tab[4097]; /* bits of an event of probability i / 4096 */
+    ImzBacEnc bac;
+    int effort, min_log2, n_full, deblock, db_offset, wiener, tx_search_log2;
+    int skip_split_log2, last_cbf; /* early split termination; whether the last leaf had levels */
+    uint8_t *txm;                  /* transform type of the leaf at each 4x4 unit */
+    double lambda, sqrt_lambda;
+    LossyPlane *pl;
+    const uint8_t *src; /* padded source plane, stride pl->pw */
+    int32_t *lev;       /* levels of the chosen leaves, pw * ph */
+    double step[4], dscale[4];
+    uint8_t save_pix[4][IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int32_t save_lev[4][IMZ_DCT_MAX * IMZ_DCT_MAX];
+} Enc;
+
+static inline float bit_cost(const Enc *E, const ImzBacCell *c, int bit)
+{
+    uint32_t p1 = imz_bac_cell_p(c);
+    return E->cost_tab[(bit ? p1 : 65536 - p1) >> 4];
+}
+
+static float rem_bits(uint32_t rem, int k)
+{
+    uint32_t p = rem >> k;
+    if (p < 6)
+        return (float)(p + 1 + (uint32_t)k);
+    uint32_t v = rem - (6u << k);
+    int m = k + 1, b = 6;
+    while (v >= (1u << m)) {
+        v -= 1u << m;
+        m++;
+        b++;
+    }
+    return (float)(b + 1 + m);
+}
+
+static float last_bits(const Enc *E, const ImzBacCell *ctx, int v, int log2n)
+{
+    int g = imz_lossy_last_group[v], gmax = 2 * log2n - 1;
+    float b = 0;
+    for (int i = 0; i < g; i++)
+        b += bit_cost(E, &ctx[i], 1);
+    if (g < gmax)
+        b += bit_cost(E, &ctx[g], 0);
+    if (g > 3)
+        b += (float)((g >> 1) - 1);
+    return b;
+}
+
+static float mode_bits(const Enc *E, int t, const int mpm[3], int mode, int lm_ctx)
+{
+    const LossyCtx *c = &E->c;
+    if (lm_ctx >= 0) {
+        const float f = bit_cost(E, &c->lm_flag[lm_ctx], mode == LOSSY_MODE_LM);
+        if (mode == LOSSY_MODE_LM)
+            return f;
+        return f + mode_bits(E, t, mpm, mode, -1);
+    }
+    for (int i = 0; i < 3; i++)
+        if (mpm[i] == mode) {
+            float b = bit_cost(E, &c->mpm_flag[t], 1) + bit_cost(E, &c->mpm_idx[t][0], i > 0);
+            return i ? b + bit_cost(E, &c->mpm_idx[t][1], i > 1) : b;
+        }
+    return bit_cost(E, &c->mpm_flag[t], 0) + 5;
+}
+
+/*
+ * Chooses the levels of one block: rounding, then a greedy reverse-scan pass that tries each
+ * level and the one below it, then the all-zero alternative. Returns J; *bits gets the rate.
+ */
+static double quantise_block(Enc *E, const int32_t *coef, int log2n, int t, int tx, int32_t *lev,
+                             double *bits)
+{
+    const int n = 1 << log2n, l = log2n - 2, nn = n * n;
+    const uint16_t *scan = E->scan.scan[l];
+    const double step = E->step[l], inv = 1.0 / step, ds = E->dscale[l], lam = E->lambda;
+    const LossyCtx *c = &E->c;
+    double d_zero = 0;
+    int last = -1;
+    for (int i = 0; i < nn; i++) {
+        const int p = scan[i];
+        const double a = fabs((double)coef[p]);
+        d_zero += a * a;
+        int lv = (int)(a * inv + 0.5);
+        lev[p] = lv;
+        if (lv)
+            last = i;
+    }
+    d_zero *= ds;
+    const double j_zero = d_zero + lam * bit_cost(E, &c->cbf[t][l], 0);
+    if (last < 0) {
+        *bits = bit_cost(E, &c->cbf[t][l], 0);
+        return j_zero;
+    }
+    uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    for (int y = 0; y < n + 2; y++)
+        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)(n + 2));
+    /* per scan position: distortion and rate of the chosen level, distortion if zero, rate of
+     * its significance flag */
+    double dd[IMZ_DCT_MAX * IMZ_DCT_MAX], rr[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    double zd[IMZ_DCT_MAX * IMZ_DCT_MAX], s1[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    double tail = 0;
+    for (int i = nn - 1; i > last; i--) {
+        const double a = (double)coef[scan[i]];
+        tail += a * a;
+    }
+    tail *= ds;
+    for (int i = last; i >= 0; i--) {
+        const int p = scan[i], x = p & (n - 1), y = p >> log2n;
+        const int a0 = lev[p];
+        const double ca = fabs((double)coef[p]);
+        int capped, full;
+        imz_lossy_template(tpl, x, y, &capped, &full);
+        const ImzBacCell *sc =
+            &c->sig[t][l][imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)];
+        zd[i] = ca * ca * ds;
+        s1[i] = 0;
+        if (a0 == 0) {
+            dd[i] = zd[i];
+            rr[i] = bit_cost(E, sc, 0);
+            continue;
+        }
+        const int gc = imin(capped, 10) >> 1, dc = p != 0, k = imz_lossy_rice(full);
+        const ImzBacCell *g1 = &c->gt1[t][dc][gc], *g2 = &c->gt2[t][dc][gc];
+        const double sig1 = i != last ? bit_cost(E, sc, 1) : 0;
+        int best = a0;
+        double best_j = 0, best_d = 0, best_r = 0;
+        const int lo = i == last ? imax(a0 - 1, 1) : a0 <= 2 ? 0 : a0 - 1;
+        for (int a = a0; a >= lo; a--) {
+            double d, r;
+            if (a == 0) {
+                d = zd[i];
+                r = bit_cost(E, sc, 0);
+            } else {
+                r = sig1 + 1 + bit_cost(E, g1, a > 1);
+                if (a > 1) {
+                    r += bit_cost(E, g2, a > 2);
+                    if (a > 2)
+                        r += rem_bits((uint32_t)(a - 3), k);
+                }
+                const double e = ca - a * step;
+                d = e * e * ds;
+            }
+            const double j = d + lam * r;
+            if (a == a0 || j < best_j) {
+                best = a;
+                best_j = j;
+                best_d = d;
+                best_r = r;
+            }
+        }
+        dd[i] = best_d;
+        rr[i] = best_r;
+        if (best)
+            s1[i] = sig1;
+        lev[p] = coef[p] < 0 ? -best : best;
+        tpl[y * LOSSY_TPL_STRIDE + x] = (uint16_t)imin(best, 1024);
+    }
+    /* choose the last position: truncating drops the tail's levels and its significance flags */
+    double pd = 0, pr = 0;
+    for (int i = 0; i <= last; i++)
+        pd += dd[i], pr += rr[i];
+    double best_j = INFINITY, best_rate = 0;
+    int best_last = -1;
+    float cbf1 = bit_cost(E, &c->cbf[t][l], 1);
+    if (log2n <= 4)
+        cbf1 += bit_cost(E, &c->tx[t][l][0], tx & IMZ_TX_DST_H) +
+                bit_cost(E, &c->tx[t][l][1], (tx & IMZ_TX_DST_V) != 0);
+    float lbx[IMZ_DCT_MAX], lby[IMZ_DCT_MAX];
+    for (int i = 0; i < n; i++) {
+        lbx[i] = last_bits(E, c->last[t][0][l], i, log2n);
+        lby[i] = last_bits(E, c->last[t][1][l], i, log2n);
+    }
+    for (int i = last; i >= 0; i--) {
+        if (lev[scan[i]]) {
+            const int lp = scan[i];
+            const double r = pr - s1[i] + cbf1 + lbx[lp & (n - 1)] + lby[lp >> log2n];
+            const double j = pd + tail + lam * r;
+            if (j < best_j) {
+                best_j = j;
+                best_rate = r;
+                best_last = i;
+            }
+        }
+        pd -= dd[i];
+        pr -= rr[i];
+        tail += zd[i];
+    }
+    if (best_last < 0 || j_zero <= best_j) {
+        memset(lev, 0, sizeof(int32_t) * (size_t)nn);
+        *bits = bit_cost(E, &c->cbf[t][l], 0);
+        return j_zero;
+    }
+    for (int i = best_last + 1; i <= last; i++)
+        lev[scan[i]] = 0;
+    *bits = best_rate;
+    return best_j;
+}
+
+/* Sum of absolute 4x4 Hadamard coefficients of a residual block. */
+static int satd(const int16_t *r, int n)
+{
+    int sum = 0;
+    for (int by = 0; by < n; by += 4)
+        for (int bx = 0; bx < n; bx += 4) {
+            int m[16];
+            for (int y = 0; y < 4; y++) {
+                const int16_t *s = r + (by + y) * n + bx;
+                int a0 = s[0] + s[1], a1 = s[0] - s[1], a2 = s[2] + s[3], a3 = s[2] - s[3];
+                m[y * 4 + 0] = a0 + a2;
+                m[y * 4 + 1] = a1 + a3;
+                m[y * 4 + 2] = a0 - a2;
+                m[y * 4 + 3] = a1 - a3;
+            }
+            for (int x = 0; x < 4; x++) {
+                int a0 = m[x] + m[4 + x], a1 = m[x] - m[4 + x];
+                int a2 = m[8 + x] + m[12 + x], a3 = m[8 + x] - m[12 + x];
+                sum += iabs(a0 + a2) + iabs(a1 + a3) + iabs(a0 - a2) + iabs(a1 - a3);
+            }
+        }
+    return sum >> 1;
+}
+
+/* ref2[0] = unfiltered, ref2[1] = smoothed reference samples of the block */
+static void predict_mode(const LossyPlane *pl, uint8_t (*ref2)[4 * IMZ_DCT_MAX + 1], int x, int y,
+                         int log2n, int m, uint8_t *pred)
+{
+    if (m == LOSSY_MODE_LM)
+        imz_lossy_predict_lm(pl, x, y, log2n, pred);
+    else
+        imz_lossy_predict_raw(ref2[imz_lossy_needs_smoothing(log2n, m)], log2n, m, pred);
+}
+
+/* Hadamard cost of src - pred (fused residual). */
+static int satd_of_pred(const uint8_t *src, int pw, const uint8_t *pred, int n, int16_t *res)
+{
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++)
+            res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - pred[j * n + i]);
+    return satd(res, n);
+}
+
+typedef struct Cand {
+    int mode;
+    double cost;
+} Cand;
+
+static void cand_insert(Cand *list, int *n, int max, int mode, double cost)
+{
+    for (int i = 0; i < *n; i++)
+        if (list[i].mode == mode)
+            return;
+    int i;
+    if (*n == max) {
+        if (cost >= list[max - 1].cost)
+            return;
+        i = max - 1;
+    } else {
+        i = (*n)++;
+    }
+    while (i > 0 && list[i - 1].cost > cost) {
+        list[i] = list[i - 1];
+        i--;
+    }
+    list[i].mode = mode;
+    list[i].cost = cost;
+}
+
+/*
+ * Evaluates the block as one leaf: picks the mode and levels, writes its reconstruction into the
+ * plane and its levels into E->lev. Returns J (without the split flag).
+ */
+static double eval_leaf(Enc *E, int x, int y, int log2n, int *out_mode, int *out_tx)
+{
+    LossyPlane *pl = E->pl;
+    const int n = 1 << log2n, nn = n * n, t = pl->type, pw = pl->pw;
+    uint8_t ref2[2][4 * IMZ_DCT_MAX + 1], pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    uint8_t best_pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int16_t res[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int32_t coef[IMZ_DCT_MAX * IMZ_DCT_MAX], lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int32_t best_lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    const uint8_t *src = E->src + (size_t)y * pw + x;
+    imz_lossy_ref_build(pl, x, y, log2n, ref2[0]);
+    if (log2n > 2)
+        imz_lossy_smooth(ref2[0], log2n, ref2[1]);
+    int mpm[3];
+    imz_lossy_mpm(pl, x, y, mpm);
+
+    /* Hadamard pre-selection */
+    Cand list[8];
+    int n_list = 0;
+    const int max_list = imin(E->n_full + 2, 8);
+    double satd_of[LOSSY_N_MODES + 1];
+    const int lm_ctx = pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1;
+    for (int m = 0; m <= LOSSY_N_MODES; m++)
+        satd_of[m] = -1;
+#define TRY_MODE(m)                                                                                \
+    do {                                                                                           \
+        int m_ = (m);                                                                              \
+        if (satd_of[m_] < 0) {                                                                     \
+            predict_mode(pl, ref2, x, y, log2n, m_, pred);                                         \
+            satd_of[m_] = satd_of_pred(src, pw, pred, n, res) +                                    \
+                          E->sqrt_lambda * mode_bits(E, t, mpm, m_, lm_ctx);                       \
+            cand_insert(list, &n_list, max_list, m_, satd_of[m_]);                                 \
+        }                                                                                          \
+    } while (0)
+    if (lm_ctx >= 0)
+        TRY_MODE(LOSSY_MODE_LM);
+    TRY_MODE(LOSSY_MODE_PLANAR);
+    TRY_MODE(LOSSY_MODE_DC);
+    for (int m = 2; m < LOSSY_N_MODES; m += E->effort <= 1 || (log2n == 2 && E->effort < 7) ? 8 : 4)
+        TRY_MODE(m);
+    for (int i = 0; i < 3; i++)
+        TRY_MODE(mpm[i]);
+    if (E->effort >= 3) {
+        /* refine around the best two angular modes */
+        int a[2], na = 0;
+        const int n_ang = E->effort >= 6 ? 2 : 1;
+        for (int i = 0; i < n_list && na < n_ang; i++)
+            if (list[i].mode >= 2)
+                a[na++] = list[i].mode;
+        for (int k = 0; k < na; k++)
+            for (int d = -2; d <= 2; d++)
+                if (a[k] + d >= 2 && a[k] + d < LOSSY_N_MODES)
+                    TRY_MODE(a[k] + d);
+    }
+#undef TRY_MODE
+
+    double best_j = INFINITY, best_bits = 0;
+    int best_mode = LOSSY_MODE_DC;
+    const int n_full = imin(E->n_full, n_list);
+    for (int ci = 0; ci < n_full; ci++) {
+        const int m = list[ci].mode;
+        /* further candidates only when their Hadamard cost is close to the best one's */
+        if (ci > 0 && E->effort < 7 && list[ci].cost > 1.15 * list[0].cost)
+            break;
+        predict_mode(pl, ref2, x, y, log2n, m, pred);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
+                res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - pred[j * n + i]);
+        imz_dct_fwd(res, n, coef, log2n, 0);
+        double bits;
+        double jc = quantise_block(E, coef, log2n, t, 0, lev, &bits);
+        const double mb = mode_bits(E, t, mpm, m, lm_ctx);
+        jc += E->lambda * mb;
+        if (jc < best_j) {
+            best_j = jc;
+            best_bits = bits + mb;
+            best_mode = m;
+            memcpy(best_lev, lev, sizeof(int32_t) * (size_t)nn);
+            memcpy(best_pred, pred, (size_t)nn);
+        }
+    }
+    int best_tx = 0;
+    if (log2n <= E->tx_search_log2 && best_bits > 0) {
+        int nz = 0;
+        for (int i = 0; i < nn; i++)
+            nz |= best_lev[i];
+        const double mb = mode_bits(E, t, mpm, best_mode, lm_ctx);
+        for (int j = 0; j < n && nz; j++)
+            for (int i = 0; i < n; i++)
+                res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - best_pred[j * n + i]);
+        for (int tx = 1; tx < 4 && nz; tx++) {
+            imz_dct_fwd(res, n, coef, log2n, tx);
+            double bits;
+            const double jc = quantise_block(E, coef, log2n, t, tx, lev, &bits) + E->lambda * mb;
+            if (jc < best_j) {
+                int nz2 = 0;
+                for (int i = 0; i < nn; i++)
+                    nz2 |= lev[i];
+                best_j = jc;
+                best_bits = bits + mb;
+                best_tx = nz2 ? tx : 0;
+                memcpy(best_lev, lev, sizeof(int32_t) * (size_t)nn);
+            }
+        }
+    }
+
+    /* reconstruct */
+    int mu = -1, mv = -1;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            const int32_t v = best_lev[j * n + i];
+            E->lev[(size_t)(y + j) * pw + x + i] = v;
+            coef[j * n + i] = v ? imz_quant_dequant(v, pl->q, log2n) : 0;
+            if (v) {
+                mu = imax(mu, i);
+                mv = imax(mv, j);
+            }
+        }
+    uint64_t sse = 0;
+    if (mu >= 0)
+        imz_dct_inv(coef, res, log2n, mu, mv, best_tx);
+    for (int j = 0; j < n; j++) {
+        uint8_t *dst = pl->pix + (size_t)(y + j) * pw + x;
+        for (int i = 0; i < n; i++) {
+            const int v = mu >= 0 ? iclip(best_pred[j * n + i] + res[j * n + i], 0, 255)
+                                  : best_pred[j * n + i];
+            dst[i] = (uint8_t)v;
+            const int e = v - src[(size_t)j * pw + i];
+            sse += (uint64_t)(e * e);
+        }
+    }
+    *out_mode = best_mode;
+    *out_tx = best_tx;
+    E->last_cbf = mu >= 0;
+    return (double)sse + E->lambda * best_bits;
+}
+
+static void mark_leaf(Enc *E, LossyPlane *pl, int x, int y, int log2s, int mode, int tx)
+{
+    const int uw = pl->pw >> 2, un = 1 << (log2s - 2);
+    for (int j = 0; j < un; j++)
+        for (int i = 0; i < un; i++) {
+            const size_t u = (size_t)((y >> 2) + j) * uw + (x >> 2) + i;
+            pl->size_map[u] = (uint8_t)log2s;
+            pl->mode_map[u] = (uint8_t)mode;
+            E->txm[u] = (uint8_t)tx;
+        }
+}
+
+static double search(Enc *E, int x, int y, int log2s)
+{
+    LossyPlane *pl = E->pl;
+    if (x >= pl->pw || y >= pl->ph)
+        return 0;
+    const int s = 1 << log2s, h = s >> 1;
+    if (log2s > 3 && (x + s > pl->pw || y + s > pl->ph))
+        return search(E, x, y, log2s - 1) + search(E, x + h, y, log2s - 1) +
+               search(E, x, y + h, log2s - 1) + search(E, x + h, y + h, log2s - 1);
+    int mode, tx;
+    const ImzBacCell *sc = NULL;
+    if (log2s > 2)
+        sc = &E->c.split[pl->type][log2s - 3][imz_lossy_split_ctx(pl, x, y, log2s)];
+    double jl = eval_leaf(E, x, y, log2s, &mode, &tx);
+    if (sc)
+        jl += E->lambda * bit_cost(E, sc, 0);
+    /* a leaf without coefficients is rarely beaten by its children at low effort */
+    if (log2s <= E->min_log2 ||
+        (E->effort < 7 && log2s <= E->skip_split_log2 && E->last_cbf == 0)) {
+        mark_leaf(E, pl, x, y, log2s, mode, tx);
+        return jl;
+    }
+    const int d = LOSSY_SB_LOG2 - log2s, pw = pl->pw;
+    for (int j = 0; j < s; j++) {
+        memcpy(E->save_pix[d] + j * s, pl->pix + (size_t)(y + j) * pw + x, (size_t)s);
+        memcpy(E->save_lev[d] + j * s, E->lev + (size_t)(y + j) * pw + x, sizeof(int32_t) * s);
+    }
+    double js = E->lambda * bit_cost(E, sc, 1);
+    js += search(E, x, y, log2s - 1);
+    if (js < jl)
+        js += search(E, x + h, y, log2s - 1);
+    if (js < jl)
+        js += search(E, x, y + h, log2s - 1);
+    if (js < jl)
+        js += search(E, x + h, y + h, log2s - 1);
+    if (js < jl)
+        return js;
+    for (int j = 0; j < s; j++) {
+        memcpy(pl->pix + (size_t)(y + j) * pw + x, E->save_pix[d] + j * s, (size_t)s);
+        memcpy(E->lev + (size_t)(y + j) * pw + x, E->save_lev[d] + j * s, sizeof(int32_t) * s);
+    }
+    mark_leaf(E, pl, x, y, log2s, mode, tx);
+    return jl;
+}
+
+static void encode_node(Enc *E, int x, int y, int log2s)
+{
+    LossyPlane *pl = E->pl;
+    if (x >= pl->pw || y >= pl->ph)
+        return;
+    const int s = 1 << log2s, h = s >> 1, uw = pl->pw >> 2;
+    if (log2s > 2) {
+        int split;
+        if (log2s > 3 && (x + s > pl->pw || y + s > pl->ph)) {
+            split = 1;
+        } else {
+            split = pl->size_map[(size_t)(y >> 2) * uw + (x >> 2)] < log2s;
+            imz_bac_put(&E->bac,
+                        &E->c.split[pl->type][log2s - 3][imz_lossy_split_ctx(pl, x, y, log2s)],
+                        split);
+        }
+        if (split) {
+            encode_node(E, x, y, log2s - 1);
+            encode_node(E, x + h, y, log2s - 1);
+            encode_node(E, x, y + h, log2s - 1);
+            encode_node(E, x + h, y + h, log2s - 1);
+            return;
+        }
+    }
+    int mpm[3];
+    imz_lossy_mpm(pl, x, y, mpm);
+    imz_lossy_put_mode(&E->bac, &E->c, pl->type, mpm,
+                       pl->mode_map[(size_t)(y >> 2) * uw + (x >> 2)],
+                       pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1);
+    int32_t lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    for (int j = 0; j < s; j++)
+        memcpy(lev + j * s, E->lev + (size_t)(y + j) * pl->pw + x, sizeof(int32_t) * s);
+    imz_lossy_put_coefs(&E->bac, &E->c, &E->scan, lev, log2s, pl->type,
+                        E->txm[(size_t)(y >> 2) * uw + (x >> 2)]);
+}
+
+/* Codes one plane whose padded source is src; leaves the reconstruction in pl->pix. */
+static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambda_mul)
+{
+    E->pl = pl;
+    E->src = src;
+    const double so = imz_quant_step_orth(pl->q);
+    E->lambda = lambda_mul * so * so;
+    E->sqrt_lambda = sqrt(E->lambda);
+    for (int l = 0; l < 4; l++) {
+        const int n = 4 << l;
+        E->step[l] = imz_quant_step(pl->q, l + 2);
+        E->dscale[l] = (n / 128.0) * (n / 128.0);
+    }
+    for (int y = 0; y < pl->ph; y += LOSSY_SB)
+        for (int x = 0; x < pl->pw; x += LOSSY_SB) {
+            search(E, x, y, LOSSY_SB_LOG2);
+            encode_node(E, x, y, LOSSY_SB_LOG2);
+        }
+    if (E->deblock)
+        imz_lossy_deblock(pl, E->db_offset);
+    LossyWiener wf;
+    memset(&wf, 0, sizeof wf);
+    wf.block_on = imz_calloc(E->ctx, (size_t)((pl->w + 63) >> 6), (size_t)((pl->h + 63) >> 6));
+    if (!wf.block_on)
+        return IMZ_ERR_NOMEM;
+    int st =
+        E->wiener ? imz_lossy_wiener_fit(E->ctx, pl, src, E->effort >= 5 ? 2 : 1, &wf) : IMZ_OK;
+    imz_lossy_put_wiener(&E->bac, &E->c, pl, &wf);
+    if (st == IMZ_OK && wf.enabled && pl->type == 0) {
+        /* the filtered luma is what chroma-from-luma predicts from, as in the decoder */
+        uint8_t *tmp = imz_malloc(E->ctx, (size_t)pl->pw * pl->ph);
+        if (!tmp || (st = imz_lossy_wiener_apply(E->ctx, pl, &wf, tmp)) < 0) {
+            st = IMZ_ERR_NOMEM;
+        } else {
+            uint8_t *t = pl->pix;
+            pl->pix = tmp;
+            tmp = t;
+        }
+        imz_mem_free(E->ctx, tmp);
+    }
+    imz_mem_free(E->ctx, wf.block_on);
+    return st < 0 ? st : E->bac.out->status;
+}
+
+void imz_lossy_write_params(const LossyParams *p, ImzBuf *params)
+{
+    imz_buf_put_u8(params, LOSSY_VERSION);
+    imz_buf_put_u8(params, (unsigned)((p->sub420 ? LOSSY_FLAG_420 : 0) |
+                                      (p->deblock ? LOSSY_FLAG_DEBLOCK : 0)));
+    imz_buf_put_u8(params, (unsigned)p->q_y);
+    imz_buf_put_u8(params, (unsigned)p->q_c);
+    imz_buf_put_u8(params, (unsigned)(p->db_offset & 0xff));
+}
+
+static int alloc_plane(ImzContext *ctx, LossyPlane *pl, int w, int h, int type, int q)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->w = w;
+    pl->h = h;
+    pl->pw = (w + 7) & ~7;
+    pl->ph = (h + 7) & ~7;
+    pl->type = type;
+    pl->q = q;
+    size_t n, nu;
+    if (!imz_mul_size((size_t)pl->pw, (size_t)pl->ph, &n))
+        return imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: plane too large");
+    nu = n / 16;
+    pl->pix = imz_malloc(ctx, n);
+    pl->size_map = imz_calloc(ctx, nu, 1);
+    pl->mode_map = imz_calloc(ctx, nu, 1);
+    if (!pl->pix || !pl->size_map || !pl->mode_map)
+        return IMZ_ERR_NOMEM;
+    return IMZ_OK;
+}
+
+static void free_plane(ImzContext *ctx, LossyPlane *pl)
+{
+    imz_mem_free(ctx, pl->pix);
+    imz_mem_free(ctx, pl->size_map);
+    imz_mem_free(ctx, pl->mode_map);
+    memset(pl, 0, sizeof *pl);
+}
+
+/* Pads a w x h plane (stride w) to pw x ph by repeating the last column and row. */
+static void pad_plane(uint8_t *dst, int pw, int ph, const uint8_t *src, int w, int h)
+{
+    for (int y = 0; y < ph; y++) {
+        const uint8_t *s = src + (size_t)imin(y, h - 1) * w;
+        uint8_t *d = dst + (size_t)y * pw;
+        memcpy(d, s, (size_t)w);
+        memset(d + w, s[w - 1], (size_t)(pw - w));
+    }
+}
+
+int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyParams *p,
+                           ImzBuf *payload)
+{
+    const int w = (int)img->width, h = (int)img->height, ch = img->channels;
+    const int color = ch >= 3, has_alpha = ch == 2 || ch == 4;
+    const int n_planes = color ? 3 : 1;
+    const size_t npix = (size_t)w * h;
+    int st = IMZ_OK;
+    Enc *E = imz_malloc(ctx, sizeof *E);
+    uint8_t *planes = imz_malloc_array(ctx, npix, 4), *padded = NULL;
+    int32_t *lev = NULL;
+    LossyPlane pl[3];
+    uint8_t *luma = NULL;
+    memset(pl, 0, sizeof pl);
+    if (!E || !planes) {
+        st = IMZ_ERR_NOMEM;
+        goto done;
+    }
+    memset(E, 0, sizeof *E);
+    E->ctx = ctx;
+    imz_lossy_ctx_init(&E->c);
+    imz_lossy_scan_init(&E->scan);
+    for (int i = 0; i <= 4096; i++)
+        E->cost_tab[i] = (float)(-log2((i ? i : 0.5) / 4096.0));
+    E->effort = p->effort;
+    E->deblock = p->deblock;
+    E->db_offset = p->db_offset;
+    E->wiener = p->wiener && p->effort >= 2;
+    E->tx_search_log2 = p->effort >= 4 ? 4 : p->effort >= 2 ? 3 : 0;
+    E->skip_split_log2 = p->effort >= 7 ? 0 : p->effort >= 4 ? 3 : p->effort >= 2 ? 4 : 5;
+    E->min_log2 = p->effort >= 3 ? 2 : 3;
+    E->n_full = p->effort <= 4 ? 1 : p->effort <= 6 ? 2 : 3;
+
+    /* 8-bit planes: Y Cb Cr (BT.601, full range) or gray, then alpha */
+    uint8_t *pa = planes + 3 * npix;
+    for (size_t i = 0; i < npix; i++) {
+        const uint16_t *s = img->data + i * ch;
+        if (color) {
+            const double r = imz_lossy_to8(s[0], img->bit_depth),
+                         g = imz_lossy_to8(s[1], img->bit_depth),
+                         b = imz_lossy_to8(s[2], img->bit_depth);
+            const double yy = 0.299 * r + 0.587 * g + 0.114 * b;
+            planes[i] = (uint8_t)iclip((int)lrint(yy), 0, 255);
+            planes[npix + i] = (uint8_t)iclip((int)lrint(128 + 0.564 * (b - yy)), 0, 255);
+            planes[2 * npix + i] = (uint8_t)iclip((int)lrint(128 + 0.713 * (r - yy)), 0, 255);
+        } else {
+            planes[i] = (uint8_t)imz_lossy_to8(s[0], img->bit_depth);
+        }
+        if (has_alpha)
+            pa[i] = (uint8_t)imz_lossy_to8(s[ch - 1], img->bit_depth);
+    }
+    const int cw = p->sub420 ? (w + 1) >> 1 : w, chh = p->sub420 ? (h + 1) >> 1 : h;
+    if (color && p->sub420) {
+        /* 2x2 box average, in place into the front of each chroma plane */
+        for (int c = 1; c < 3; c++) {
+            uint8_t *pc = planes + (size_t)c * npix;
+            for (int y = 0; y < chh; y++)
+                for (int x = 0; x < cw; x++) {
+                    const int x0 = 2 * x, x1 = imin(2 * x + 1, w - 1);
+                    const int y0 = 2 * y, y1 = imin(2 * y + 1, h - 1);
+                    const int sum = pc[(size_t)y0 * w + x0] + pc[(size_t)y0 * w + x1] +
+                                    pc[(size_t)y1 * w + x0] + pc[(size_t)y1 * w + x1];
+                    pc[(size_t)y * cw + x] = (uint8_t)((sum + 2) >> 2);
+                }
+        }
+    }
+    size_t pad_n;
+    if (!imz_mul_size((size_t)((w + 7) & ~7), (size_t)((h + 7) & ~7), &pad_n)) {
+        st = imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: image too large");
+        goto done;
+    }
+    padded = imz_malloc(ctx, pad_n);
+    lev = imz_malloc_array(ctx, pad_n, sizeof(int32_t));
+    E->txm = imz_calloc(ctx, pad_n / 16, 1);
+    if (!padded || !lev || !E->txm) {
+        st = IMZ_ERR_NOMEM;
+        goto done;
+    }
+    E->lev = lev;
+    imz_bac_enc_init(&E->bac, payload);
+    for (int c = 0; c < n_planes && st == IMZ_OK; c++) {
+        const int pw_ = c ? cw : w, ph_ = c ? chh : h;
+        st = alloc_plane(ctx, &pl[c], pw_, ph_, c ? 1 : 0, c ? p->q_c : p->q_y);
+        if (st == IMZ_OK && c == 1) {
+            luma = imz_malloc(ctx, (size_t)pl[1].pw * pl[1].ph);
+            if (!luma)
+                st = IMZ_ERR_NOMEM;
+            else
+                imz_lossy_luma_for_chroma(&pl[0], p->sub420, luma, pl[1].pw, pl[1].ph);
+        }
+        if (st == IMZ_OK) {
+            pl[c].luma = c ? luma : NULL;
+            pad_plane(padded, pl[c].pw, pl[c].ph, planes + (size_t)c * npix, pw_, ph_);
+            st = encode_plane(E, &pl[c], padded, p->lambda_mul);
+        }
+    }
+    if (st == IMZ_OK && has_alpha)
+        imz_lossy_put_alpha(&E->bac, &E->c, pa, w, h);
+    imz_bac_enc_finish(&E->bac);
+    if (st == IMZ_OK)
+        st = payload->status;
+done:
+    for (int c = 0; c < 3; c++)
+        free_plane(ctx, &pl[c]);
+    imz_mem_free(ctx, luma);
+    imz_mem_free(ctx, padded);
+    imz_mem_free(ctx, lev);
+    if (E)
+        imz_mem_free(ctx, E->txm);
+    imz_mem_free(ctx, planes);
+    imz_mem_free(ctx, E);
+    return st;
+}

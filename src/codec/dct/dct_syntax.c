@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Syntax of the `lossy` codec shared by encoder and decoder (docs/format/lossy.md §5): context
+// initialisation, scan tables, most-probable-mode derivation, and the binarisation of intra modes
+// and coefficient blocks (coded flag, last position, then per coefficient in reverse scan order a
+// significance flag, two greater-than flags and a Rice/Exp-Golomb remainder, contexts chosen from
+// the five already-coded neighbours to the right and below).
+
+#include "codec/dct/dct_codec.h"
+
+#include <string.h>
+
+#include "common/intops.h"
+#include "quant/quant.h"
+
+const uint8_t imz_lossy_last_group[32] = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
+                                          8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9};
+const uint8_t imz_lossy_group_base[10] = {0, 1, 2, 3, 4, 6, 8, 12, 16, 24};
+
+void imz_lossy_ctx_init(LossyCtx *c)
+{
+    ImzBacCell *cell = (ImzBacCell *)c;
+    for (size_t i = 0; i < sizeof *c / sizeof *cell; i++)
+        imz_bac_cell_init(&cell[i]);
+}
+
+void imz_lossy_scan_init(LossyScan *s)
+{
+    for (int l = 0; l < 4; l++) {
+        int n = 4 << l, i = 0;
+        for (int d = 0; d < 2 * n - 1; d++)
+            for (int y = imin(d, n - 1); y >= 0 && d - y < n; y--) {
+                s->scan[l][i] = (uint16_t)(y * n + d - y);
+                s->pos[l][y * n + d - y] = (uint16_t)i;
+                i++;
+            }
+    }
+}
+
+/* Mode of the 4x4 unit (ux, uy) if it is decoded, else DC. */
+static int unit_mode(const LossyPlane *pl, int ux, int uy)
+{
+    if (ux < 0 || uy < 0)
+        return LOSSY_MODE_DC;
+    size_t i = (size_t)uy * (pl->pw >> 2) + ux;
+    return pl->size_map[i] && pl->mode_map[i] != LOSSY_MODE_LM ? pl->mode_map[i] : LOSSY_MODE_DC;
+}
+
+void imz_lossy_mpm(const LossyPlane *pl, int x, int y, int mpm[3])
+{
+    int a = unit_mode(pl, (x >> 2) - 1, y >> 2), b = unit_mode(pl, x >> 2, (y >> 2) - 1);
+    if (a == b) {
+        if (a < 2) {
+            mpm[0] = LOSSY_MODE_PLANAR;
+            mpm[1] = LOSSY_MODE_DC;
+            mpm[2] = LOSSY_MODE_V;
+        } else {
+            mpm[0] = a;
+            mpm[1] = 2 + ((a + 29) % 32);
+            mpm[2] = 2 + ((a - 2 + 1) % 32);
+        }
+    } else {
+        mpm[0] = a;
+        mpm[1] = b;
+        if (a != LOSSY_MODE_PLANAR && b != LOSSY_MODE_PLANAR)
+            mpm[2] = LOSSY_MODE_PLANAR;
+        else if (a != LOSSY_MODE_DC && b != LOSSY_MODE_DC)
+            mpm[2] = LOSSY_MODE_DC;
+        else
+            mpm[2] = LOSSY_MODE_V;
+    }
+}
+
+int imz_lossy_split_ctx(const LossyPlane *pl, int x, int y, int log2s)
+{
+    int uw = pl->pw >> 2, n = 0;
+    if (x > 0) {
+        int s = pl->size_map[(size_t)(y >> 2) * uw + (x >> 2) - 1];
+        n += s && s < log2s;
+    }
+    if (y > 0) {
+        int s = pl->size_map[(size_t)((y >> 2) - 1) * uw + (x >> 2)];
+        n += s && s < log2s;
+    }
+    return n;
+}
+
+static void sort3(const int mpm[3], int s[3])
+{
+    s[0] = mpm[0], s[1] = mpm[1], s[2] = mpm[2];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2 - i; j++)
+            if (s[j] > s[j + 1]) {
+                int t = s[j];
+                s[j] = s[j + 1];
+                s[j + 1] = t;
+            }
+}
+
+int imz_lossy_lm_ctx(const LossyPlane *pl, int x, int y)
+{
+    const int uw = pl->pw >> 2;
+    int n = 0;
+    if (x > 0) {
+        const size_t u = (size_t)(y >> 2) * uw + (x >> 2) - 1;
+        n += pl->size_map[u] && pl->mode_map[u] == LOSSY_MODE_LM;
+    }
+    if (y > 0) {
+        const size_t u = (size_t)((y >> 2) - 1) * uw + (x >> 2);
+        n += pl->size_map[u] && pl->mode_map[u] == LOSSY_MODE_LM;
+    }
+    return n;
+}
+
+void imz_lossy_put_mode(ImzBacEnc *e, LossyCtx *c, int t, const int mpm[3], int mode, int lm_ctx)
+{
+    if (lm_ctx >= 0) {
+        imz_bac_put(e, &c->lm_flag[lm_ctx], mode == LOSSY_MODE_LM);
+        if (mode == LOSSY_MODE_LM)
+            return;
+    }
+    for (int i = 0; i < 3; i++)
+        if (mpm[i] == mode) {
+            imz_bac_put(e, &c->mpm_flag[t], 1);
+            imz_bac_put(e, &c->mpm_idx[t][0], i > 0);
+            if (i > 0)
+                imz_bac_put(e, &c->mpm_idx[t][1], i > 1);
+            return;
+        }
+    imz_bac_put(e, &c->mpm_flag[t], 0);
+    int s[3], r = mode;
+    sort3(mpm, s);
+    for (int i = 2; i >= 0; i--)
+        if (r > s[i])
+            r--;
+    imz_bac_enc_raw(e, (uint32_t)r, 5);
+}
+
+int imz_lossy_get_mode(ImzBacDec *d, LossyCtx *c, int t, const int mpm[3], int lm_ctx)
+{
+    if (lm_ctx >= 0 && imz_bac_get(d, &c->lm_flag[lm_ctx]))
+        return LOSSY_MODE_LM;
+    if (imz_bac_get(d, &c->mpm_flag[t])) {
+        if (!imz_bac_get(d, &c->mpm_idx[t][0]))
+            return mpm[0];
+        return imz_bac_get(d, &c->mpm_idx[t][1]) ? mpm[2] : mpm[1];
+    }
+    int s[3], r = (int)imz_bac_dec_raw(d, 5);
+    sort3(mpm, s);
+    for (int i = 0; i < 3; i++)
+        if (r >= s[i])
+            r++;
+    return r;
+}
+
+static void put_last(ImzBacEnc *e, ImzBacCell *ctx, int v, int log2n)
+{
+    int g = imz_lossy_last_group[v], gmax = 2 * log2n - 1;
+    for (int b = 0; b < g; b++)
+        imz_bac_put(e, &ctx[b], 1);
+    if (g < gmax)
+        imz_bac_put(e, &ctx[g], 0);
+    if (g > 3) {
+        int nb = (g >> 1) - 1;
+        imz_bac_enc_raw(e, (uint32_t)(v - imz_lossy_group_base[g]), nb);
+    }
+}
+
+static int get_last(ImzBacDec *d, ImzBacCell *ctx, int log2n)
+{
+    int g = 0, gmax = 2 * log2n - 1;
+    while (g < gmax && imz_bac_get(d, &ctx[g]))
+        g++;
+    int v = imz_lossy_group_base[g];
+    if (g > 3)
+        v += (int)imz_bac_dec_raw(d, (g >> 1) - 1);
+    return v;
+}
+
+/* Remainder >= 0: Rice prefix (up to 6 ones), then Exp-Golomb of order k + 1 for the escape. */
+static void put_rem(ImzBacEnc *e, uint32_t rem, int k)
+{
+    uint32_t p = rem >> k;
+    if (p < 6) {
+        imz_bac_enc_raw(e, ((1u << p) - 1) << 1, (int)p + 1);
+        if (k)
+            imz_bac_enc_raw(e, rem & ((1u << k) - 1), k);
+        return;
+    }
+    imz_bac_enc_raw(e, 63, 6);
+    uint32_t v = rem - (6u << k);
+    int m = k + 1;
+    while (v >= (1u << m)) {
+        imz_bac_enc_raw(e, 1, 1);
+        v -= 1u << m;
+        m++;
+    }
+    imz_bac_enc_raw(e, 0, 1);
+    while (m > 16) {
+        imz_bac_enc_raw(e, v >> (m - 16), 16);
+        v &= (1u << (m - 16)) - 1;
+        m -= 16;
+    }
+    imz_bac_enc_raw(e, v, m);
+}
+
+static int get_rem(ImzBacDec *d, int k, uint32_t *rem)
+{
+    uint32_t p = 0;
+    while (p < 6 && imz_bac_dec_raw(d, 1))
+        p++;
+    if (p < 6) {
+        *rem = (p << k) | (k ? imz_bac_dec_raw(d, k) : 0);
+        return 0;
+    }
+    uint32_t v = 6u << k;
+    int m = k + 1;
+    while (imz_bac_dec_raw(d, 1)) {
+        v += 1u << m;
+        m++;
+        if (m > 17)
+            return -1;
+    }
+    *rem = v + imz_bac_dec_raw(d, m);
+    return *rem <= IMZ_QUANT_MAX_LEVEL ? 0 : -1;
+}
+
+void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
+                         int log2n, int t, int tx)
+{
+    const int n = 1 << log2n, l = log2n - 2, nn = n * n;
+    const uint16_t *scan = s->scan[l];
+    int last = -1;
+    for (int i = nn - 1; i >= 0; i--)
+        if (lev[scan[i]]) {
+            last = i;
+            break;
+        }
+    imz_bac_put(e, &c->cbf[t][l], last >= 0);
+    if (last < 0)
+        return;
+    if (log2n <= 4) {
+        imz_bac_put(e, &c->tx[t][l][0], tx & IMZ_TX_DST_H);
+        imz_bac_put(e, &c->tx[t][l][1], (tx & IMZ_TX_DST_V) != 0);
+    }
+    put_last(e, c->last[t][0][l], scan[last] & (n - 1), log2n);
+    put_last(e, c->last[t][1][l], scan[last] >> log2n, log2n);
+    uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    for (int y = 0; y < n + 2; y++)
+        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)(n + 2));
+    for (int i = last; i >= 0; i--) {
+        const int p = scan[i], x = p & (n - 1), y = p >> log2n;
+        const int32_t v = lev[p];
+        const int a = v < 0 ? -v : v;
+        int capped, full;
+        imz_lossy_template(tpl, x, y, &capped, &full);
+        if (i != last)
+            imz_bac_put(e, &c->sig[t][l][imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)],
+                        a > 0);
+        if (!a)
+            continue;
+        const int gc = imin(capped, 10) >> 1, dc = p != 0;
+        imz_bac_put(e, &c->gt1[t][dc][gc], a > 1);
+        if (a > 1) {
+            imz_bac_put(e, &c->gt2[t][dc][gc], a > 2);
+            if (a > 2)
+                put_rem(e, (uint32_t)(a - 3), imz_lossy_rice(full));
+        }
+        imz_bac_enc_raw(e, v < 0, 1);
+        tpl[y * LOSSY_TPL_STRIDE + x] = (uint16_t)imin(a, 1024);
+    }
+}
+
+int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev, int log2n,
+                        int t, int *max_u, int *max_v, int *tx)
+{
+    const int n = 1 << log2n, l = log2n - 2;
+    const uint16_t *scan = s->scan[l];
+    memset(lev, 0, sizeof(int32_t) * (size_t)n * n);
+    *max_u = *max_v = -1;
+    *tx = 0;
+    if (!imz_bac_get(d, &c->cbf[t][l]))
+        return 0;
+    if (log2n <= 4) {
+        *tx = imz_bac_get(d, &c->tx[t][l][0]) ? IMZ_TX_DST_H : 0;
+        *tx |= imz_bac_get(d, &c->tx[t][l][1]) ? IMZ_TX_DST_V : 0;
+    }
+    const int lx = get_last(d, c->last[t][0][l], log2n);
+    const int ly = get_last(d, c->last[t][1][l], log2n);
+    if (lx >= n || ly >= n)
+        return -1;
+    const int last = s->pos[l][ly * n + lx];
+    uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    for (int y = 0; y < n + 2; y++)
+        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)(n + 2));
+    int mu = 0, mv = 0;
+    for (int i = last; i >= 0; i--) {
+        const int p = scan[i], x = p & (n - 1), y = p >> log2n;
+        int capped, full;
+        imz_lossy_template(tpl, x, y, &capped, &full);
+        if (i != last &&
+            !imz_bac_get(d, &c->sig[t][l][imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)]))
+            continue;
+        const int gc = imin(capped, 10) >> 1, dc = p != 0;
+        uint32_t a = 1;
+        if (imz_bac_get(d, &c->gt1[t][dc][gc])) {
+            a = 2;
+            if (imz_bac_get(d, &c->gt2[t][dc][gc])) {
+                uint32_t rem;
+                if (get_rem(d, imz_lossy_rice(full), &rem) < 0)
+                    return -1;
+                a = 3 + rem;
+            }
+        }
+        lev[p] = imz_bac_dec_raw(d, 1) ? -(int32_t)a : (int32_t)a;
+        tpl[y * LOSSY_TPL_STRIDE + x] = (uint16_t)(a < 1024 ? a : 1024);
+        mu = imax(mu, x);
+        mv = imax(mv, y);
+    }
+    *max_u = mu;
+    *max_v = mv;
+    return 0;
+}

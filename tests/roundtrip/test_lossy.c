@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// Round trips of the `lossy` codec: quality is monotone in size and PSNR, PSNR at a fixed quality
+// stays where it was measured (regression), odd sizes, gray, alpha (coded losslessly), 16-bit input
+// (reduced to 8 bits), the rate-control targets, determinism, and damaged payloads.
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/context.h"
+#include "imageio/imageio.h"
+#include "test.h"
+
+static int load(const char *path, ImzImage *img)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *data = malloc((size_t)n);
+    size_t got = fread(data, 1, (size_t)n, f);
+    fclose(f);
+    char err[256];
+    int st = imz_read_image(test_ctx(), data, got, img, err, sizeof err);
+    CHECK_MSG(st == IMZ_OK, "%s: %s", path, err);
+    free(data);
+    return st;
+}
+
+/* Encodes with up to two options, decodes, and reports size and PSNR over the colour channels. */
+static int roundtrip(const ImzImage *img, const char *k1, const char *v1, const char *k2,
+                     const char *v2, size_t *size, double *psnr, ImzImage *out_keep)
+{
+    ImzContext *ctx = test_ctx();
+    ImzOption opts[2] = {{k1, v1}, {k2, v2}};
+    int n = k1 ? (k2 ? 2 : 1) : 0;
+    uint8_t *buf;
+    size_t len;
+    int st = imz_encode(ctx, img, "lossy", opts, n, &buf, &len);
+    if (st != IMZ_OK)
+        return st;
+    ImzImage out;
+    st = imz_decode(ctx, buf, len, &out);
+    imz_free(ctx, buf);
+    if (st != IMZ_OK)
+        return st;
+    CHECK(out.width == img->width && out.height == img->height && out.channels == img->channels &&
+          out.bit_depth == img->bit_depth);
+    const int nc = img->channels >= 3 ? 3 : 1;
+    double se = 0;
+    for (size_t i = 0; i < (size_t)img->width * img->height; i++)
+        for (int c = 0; c < nc; c++) {
+            double d = (double)img->data[i * img->channels + c] - out.data[i * img->channels + c];
+            se += d * d;
+        }
+    const double peak = (double)((1 << img->bit_depth) - 1);
+    const double mse = se / ((double)img->width * img->height * nc);
+    *size = len;
+    *psnr = mse > 0 ? 10 * log10(peak * peak / mse) : 99;
+    if (out_keep)
+        *out_keep = out;
+    else
+        imz_image_free(ctx, &out);
+    return IMZ_OK;
+}
+
+TEST(quality_is_monotone_in_size_and_psnr)
+{
+    ImzImage img;
+    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+        return;
+    size_t prev_size = 0;
+    double prev_psnr = 0;
+    for (int q = 0; q <= 100; q += 20) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", q);
+        size_t size;
+        double psnr;
+        REQUIRE(roundtrip(&img, "quality", v, NULL, NULL, &size, &psnr, NULL) == IMZ_OK);
+        CHECK_MSG(size > prev_size && psnr > prev_psnr,
+                  "quality %d: %zu bytes %.2f dB after %zu %.2f", q, size, psnr, prev_size,
+                  prev_psnr);
+        prev_size = size;
+        prev_psnr = psnr;
+    }
+    imz_image_free(test_ctx(), &img);
+}
+
+/* Measured when the format was fixed; a change beyond the tolerance is a regression (or, if
+ * better, a reason to update the value). */
+#define Q75_PSNR 35.85
+#define Q75_BYTES 6722
+
+TEST(psnr_at_quality_75_is_stable)
+{
+    ImzImage img;
+    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+        return;
+    size_t size;
+    double psnr;
+    REQUIRE(roundtrip(&img, NULL, NULL, NULL, NULL, &size, &psnr, NULL) == IMZ_OK);
+    printf("  quality 75: %zu bytes, %.3f dB\n", size, psnr);
+    CHECK_MSG(fabs(psnr - Q75_PSNR) < 0.15, "PSNR %.3f, expected %.2f", psnr, Q75_PSNR);
+    CHECK_MSG(fabs((double)size - Q75_BYTES) < 0.03 * Q75_BYTES, "%zu bytes, expected %d", size,
+              Q75_BYTES);
+    imz_image_free(test_ctx(), &img);
+}
+
+TEST(odd_sizes_gray_and_rgb)
+{
+    static const uint32_t sizes[][2] = {{1, 1}, {7, 13}, {4097, 3}, {3, 70}, {33, 33}};
+    for (int s = 0; s < 5; s++)
+        for (int ch = 1; ch <= 3; ch += 2) {
+            ImzImage img;
+            REQUIRE(test_make_image(&img, "gradient", sizes[s][0], sizes[s][1], ch, 8, 7) == 0);
+            size_t size;
+            double psnr;
+            REQUIRE(roundtrip(&img, "quality", "90", NULL, NULL, &size, &psnr, NULL) == IMZ_OK);
+            CHECK_MSG(psnr > 30, "%ux%u x%d: %.2f dB", sizes[s][0], sizes[s][1], ch, psnr);
+            imz_image_free(test_ctx(), &img);
+        }
+}
+
+TEST(alpha_is_lossless)
+{
+    for (int ch = 2; ch <= 4; ch += 2) {
+        ImzImage img;
+        REQUIRE(test_make_image(&img, "noise", 40, 23, ch, 8, 3) == 0);
+        size_t size;
+        double psnr;
+        ImzImage out;
+        REQUIRE(roundtrip(&img, NULL, NULL, NULL, NULL, &size, &psnr, &out) == IMZ_OK);
+        int same = 1;
+        for (size_t i = 0; i < (size_t)img.width * img.height; i++)
+            same &= img.data[i * ch + ch - 1] == out.data[i * ch + ch - 1];
+        CHECK_MSG(same, "%d channels: alpha changed", ch);
+        imz_image_free(test_ctx(), &out);
+        imz_image_free(test_ctx(), &img);
+    }
+}
+
+TEST(sixteen_bit_input_is_reduced_to_eight_bits)
+{
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "gradient", 64, 48, 3, 16, 1) == 0);
+    size_t size;
+    double psnr;
+    ImzImage out;
+    REQUIRE(roundtrip(&img, "quality", "95", NULL, NULL, &size, &psnr, &out) == IMZ_OK);
+    CHECK_EQ(out.bit_depth, 16);
+    int multiples = 1;
+    for (size_t i = 0; i < imz_image_samples(&out); i++)
+        multiples &= out.data[i] % 257 == 0;
+    CHECK_MSG(multiples, "16-bit output should be 8-bit values times 257");
+    CHECK_MSG(psnr > 35, "%.2f dB", psnr);
+    imz_image_free(test_ctx(), &out);
+    imz_image_free(test_ctx(), &img);
+}
+
+TEST(rate_control_targets)
+{
+    ImzImage img;
+    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+        return;
+    size_t size;
+    double psnr;
+    const double npix = (double)img.width * img.height;
+    REQUIRE(roundtrip(&img, "target-size", "6000", NULL, NULL, &size, &psnr, NULL) == IMZ_OK);
+    CHECK_MSG(size <= 6000 && size >= 0.98 * 6000, "target-size 6000: %zu", size);
+    REQUIRE(roundtrip(&img, "target-bpp", "1.25", NULL, NULL, &size, &psnr, NULL) == IMZ_OK);
+    const double bpp = size * 8 / npix;
+    CHECK_MSG(bpp <= 1.25 && bpp >= 0.98 * 1.25, "target-bpp 1.25: %.4f", bpp);
+    REQUIRE(roundtrip(&img, "target-psnr", "38", NULL, NULL, &size, &psnr, NULL) == IMZ_OK);
+    CHECK_MSG(fabs(psnr - 38) <= 0.1, "target-psnr 38: %.3f", psnr);
+    imz_image_free(test_ctx(), &img);
+}
+
+TEST(encoding_is_deterministic)
+{
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "noise", 77, 45, 3, 8, 11) == 0);
+    ImzContext *ctx = test_ctx();
+    uint8_t *a, *b;
+    size_t na, nb;
+    ImzOption o[2] = {{"subsampling", "420"}, {"effort", "9"}};
+    REQUIRE(imz_encode(ctx, &img, "lossy", o, 2, &a, &na) == IMZ_OK);
+    REQUIRE(imz_encode(ctx, &img, "lossy", o, 2, &b, &nb) == IMZ_OK);
+    CHECK(na == nb && !memcmp(a, b, na));
+    imz_free(ctx, a);
+    imz_free(ctx, b);
+    imz_image_free(ctx, &img);
+}
+
+TEST(every_effort_and_subsampling_round_trips)
+{
+    ImzImage img;
+    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+        return;
+    static const char *subs[] = {"420", "444"};
+    for (int e = 1; e <= 9; e += 4)
+        for (int s = 0; s < 2; s++) {
+            char ev[4];
+            snprintf(ev, sizeof ev, "%d", e);
+            size_t size;
+            double psnr;
+            REQUIRE(roundtrip(&img, "effort", ev, "subsampling", subs[s], &size, &psnr, NULL) ==
+                    IMZ_OK);
+            CHECK_MSG(psnr > 33, "effort %d %s: %.2f dB", e, subs[s], psnr);
+        }
+    imz_image_free(test_ctx(), &img);
+}
+
+TEST(damaged_payloads_fail_cleanly)
+{
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "noise", 50, 30, 4, 8, 5) == 0);
+    ImzContext *ctx = test_ctx();
+    uint8_t *buf;
+    size_t len;
+    REQUIRE(imz_encode(ctx, &img, "lossy", NULL, 0, &buf, &len) == IMZ_OK);
+    uint32_t r = 1;
+    for (int trial = 0; trial < 200; trial++) {
+        uint8_t *copy = malloc(len);
+        memcpy(copy, buf, len);
+        r = r * 1103515245u + 12345u;
+        copy[(r >> 8) % len] ^= (uint8_t)(1u << (r % 8));
+        ImzImage out;
+        int st = imz_decode(ctx, copy, len, &out);
+        CHECK(st == IMZ_OK || st == IMZ_ERR_CORRUPT || st == IMZ_ERR_TRUNCATED);
+        if (st == IMZ_OK)
+            imz_image_free(ctx, &out);
+        free(copy);
+    }
+    imz_free(ctx, buf);
+    imz_image_free(ctx, &img);
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// The integer DCTs of transform/dct.h and the dequantiser of quant/quant.h: basis properties,
+// forward/inverse round trips within a small error, the inverse's exactness on known inputs, and
+// the zero-region shortcut giving the same result as the full inverse.
+
+#include <stdlib.h>
+
+#include "quant/quant.h"
+#include "test.h"
+#include "transform/dct.h"
+
+static uint32_t rng = 99;
+static int next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return (int)(rng >> 1);
+}
+
+TEST(basis_rows_are_nearly_orthogonal)
+{
+    for (int l = 2; l <= 5; l++) {
+        const int n = 1 << l;
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++) {
+                long dot = 0;
+                for (int i = 0; i < n; i++)
+                    dot += (long)imz_dct_coef(l, a, i) * imz_dct_coef(l, b, i);
+                const long norm = 4096L * n; /* (64 sqrt n)^2 */
+                if (a == b)
+                    CHECK_MSG(labs(dot - norm) * 100 < norm, "n=%d row %d norm %ld", n, a, dot);
+                else
+                    CHECK_MSG(labs(dot) * 100 < norm, "n=%d rows %d,%d dot %ld", n, a, b, dot);
+            }
+    }
+}
+
+TEST(forward_inverse_round_trip)
+{
+    int16_t src[32 * 32], res[32 * 32];
+    int32_t coef[32 * 32];
+    for (int l = 2; l <= 5; l++) {
+        const int n = 1 << l;
+        for (int trial = 0; trial < 200; trial++) {
+            const int tx = l <= 4 ? trial & 3 : 0;
+            for (int i = 0; i < n * n; i++)
+                src[i] = (int16_t)(next_rand() % 511 - 255);
+            imz_dct_fwd(src, n, coef, l, tx);
+            imz_dct_inv(coef, res, l, n - 1, n - 1, tx);
+            int maxerr = 0;
+            for (int i = 0; i < n * n; i++) {
+                int e = abs(res[i] - src[i]);
+                maxerr = e > maxerr ? e : maxerr;
+            }
+            CHECK_MSG(maxerr <= 6, "n=%d max error %d", n, maxerr);
+        }
+    }
+}
+
+TEST(dc_only_inverse_is_flat_and_exact)
+{
+    int32_t coef[32 * 32] = {0};
+    int16_t res[32 * 32];
+    for (int l = 2; l <= 5; l++) {
+        const int n = 1 << l;
+        /* orthonormal DC of a flat block of value v is n * v; stored at K = 2^(7 - l) */
+        coef[0] = 10 * n * (128 >> l);
+        imz_dct_inv(coef, res, l, 0, 0, 0);
+        for (int i = 0; i < n * n; i++)
+            CHECK_MSG(res[i] == 10, "n=%d sample %d = %d", n, i, res[i]);
+    }
+}
+
+TEST(zero_region_shortcut_matches_full_inverse)
+{
+    int32_t coef[32 * 32];
+    int16_t a[32 * 32], b[32 * 32];
+    for (int l = 2; l <= 5; l++) {
+        const int n = 1 << l;
+        for (int trial = 0; trial < 20; trial++) {
+            const int mu = next_rand() % n, mv = next_rand() % n;
+            for (int v = 0; v < n; v++)
+                for (int u = 0; u < n; u++)
+                    coef[v * n + u] = u <= mu && v <= mv ? next_rand() % 2001 - 1000 : 0;
+            const int tx = l <= 4 ? trial & 3 : 0;
+            imz_dct_inv(coef, a, l, mu, mv, tx);
+            imz_dct_inv(coef, b, l, n - 1, n - 1, tx);
+            CHECK(!memcmp(a, b, sizeof(int16_t) * (size_t)n * n));
+        }
+    }
+}
+
+TEST(inverse_saturates_instead_of_overflowing)
+{
+    int32_t coef[32 * 32];
+    int16_t res[32 * 32];
+    for (int i = 0; i < 32 * 32; i++)
+        coef[i] = (i & 1) ? 32767 : -32768;
+    for (int l = 2; l <= 5; l++)
+        for (int tx = 0; tx < 4; tx++) /* UBSan checks the arithmetic */
+            imz_dct_inv(coef, res, l, (1 << l) - 1, (1 << l) - 1, l <= 4 ? tx : 0);
+    CHECK(1);
+}
+
+TEST(dequantiser_doubles_every_24_steps)
+{
+    for (int l = 2; l <= 5; l++)
+        for (int q = 0; q + 24 <= IMZ_QUANT_MAX_Q; q += 7) {
+            const int32_t a = imz_quant_dequant(5, q, l), b = imz_quant_dequant(5, q + 24, l);
+            if (b < 32767)
+                CHECK_MSG(abs(b - 2 * a) <= 1, "q=%d l=%d: %d vs %d", q, l, a, b);
+            CHECK_EQ(imz_quant_dequant(-5, q, l), -a);
+        }
+    CHECK_EQ(imz_quant_dequant(IMZ_QUANT_MAX_LEVEL, IMZ_QUANT_MAX_Q, 2), 32767);
+}
