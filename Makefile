@@ -31,3 +31,9 @@ asan: deps
 
 clean:
 	rm -rf $(BUILD) build-asan
+
+# The Kodak benchmark against the standard codecs (tens of minutes): BENCHMARKS.md, bench/results.
+bench: deps
+	bench/deps.sh $(BUILD)
+	$(MAKE) build
+	bench/kodak.sh $(BUILD)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench.h"
 #include "cli.h"
 
 typedef struct Command {
@@ -24,6 +25,7 @@ static const Command commands[] = {
     {"gen", imz_cmd_gen, "generate a synthetic test image"},
     {"codecs", imz_cmd_codecs, "list the codecs and their options"},
     {"bench", imz_cmd_bench, "size, quality and speed of every codec on images"},
+    {"report", imz_cmd_report, "HTML report of `imz bench --out` results"},
 };
 
 static void usage(FILE *f)
