@@ -9,21 +9,14 @@
 #include "container/codec.h"
 
 extern const ImzCodec imz_codec_raw, imz_codec_rle, imz_codec_huffman, imz_codec_delta,
-    imz_codec_deflate, imz_codec_requant, imz_codec_downsample;
-extern const ImzCodec imz_codec_palette;
-extern const ImzCodec imz_codec_pca;
-extern const ImzCodec imz_codec_vq;
-extern const ImzCodec imz_codec_lossless;
-extern const ImzCodec imz_codec_lossy;
+    imz_codec_deflate, imz_codec_lossless, imz_codec_requant, imz_codec_downsample, imz_codec_lossy,
+    imz_codec_palette, imz_codec_vq, imz_codec_pca;
 
+/* Lossless codecs first, from the simplest to the flagship, then the lossy ones likewise. */
 const ImzCodec *const imz_codecs[] = {
-    &imz_codec_raw,     &imz_codec_rle,     &imz_codec_huffman,    &imz_codec_delta,
-    &imz_codec_deflate, &imz_codec_requant, &imz_codec_downsample,
-    &imz_codec_palette,
-    &imz_codec_pca,
-    &imz_codec_vq,
-    &imz_codec_lossless,
-    &imz_codec_lossy,
+    &imz_codec_raw,     &imz_codec_rle,        &imz_codec_huffman, &imz_codec_delta,
+    &imz_codec_deflate, &imz_codec_lossless,   &imz_codec_requant, &imz_codec_downsample,
+    &imz_codec_palette, &imz_codec_vq,         &imz_codec_pca,     &imz_codec_lossy,
 };
 const int imz_n_codecs = (int)(sizeof imz_codecs / sizeof imz_codecs[0]);
 
