@@ -30,7 +30,8 @@ for d in "$@"; do
     name=$(basename "$d")
     rel=${d#"$root"/}
     echo
-    echo "## $name"
+    # a folder may carry its own heading and note (title.md), else its name is the heading
+    if [ -f "$d/title.md" ]; then cat "$d/title.md"; else echo "## $name"; fi
     echo
     [ -f "$d/rd_psnr.svg" ] && echo "![PSNR against bpp]($rel/rd_psnr.svg)" && echo
     [ -f "$d/rd_ssim.svg" ] && echo "![SSIM against bpp]($rel/rd_ssim.svg)" && echo
