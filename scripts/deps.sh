@@ -3,7 +3,7 @@
 # Build: compiler, CMake, libpng, libjpeg-turbo, zlib. Tests: Python with NumPy and scikit-image
 # (the SSIM cross-check). Runs apt-get only when something is missing.
 set -e
-need="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev python3 python3-numpy python3-skimage liblapacke-dev libopenblas-dev"
+need="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev libwebp-dev libjpeg-turbo-progs webp zlib1g-dev python3 python3-numpy python3-skimage liblapacke-dev libopenblas-dev"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -4,11 +4,15 @@
 // `imz analyze`: how compressible an image is. It puts the order-0 entropy of the samples next to
 // the entropy of each predictor's residuals and the size the delta codec actually reaches with
 // that predictor, so the gap between model and coder is visible. With --out it also writes the
-// histograms (SVG) and the residual images (PNG, mid-grey = zero residual).
+// histograms (SVG) and the residual images (PNG, mid-grey = zero residual). With --dct it shows
+// why transform coding works: how much of each 8x8 block's energy its few largest DCT
+// coefficients hold, next to what the plain reductions (fewer bits per sample, fewer pixels) cost
+// in quality for the size they save.
 
 #define _XOPEN_SOURCE 700
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +35,11 @@ static void analyze_usage(void)
         "  -f, --force      overwrite files in DIR\n"
         "  -j, --threads N  worker threads for the trial encodes\n"
         "  --max-pixels N   refuse images with more than N pixels\n"
-        "  -q, --quiet      print only the table\n"
+        "  --dct            also print the energy compaction of the 8x8 DCT on the luma plane\n"
+        "                   (mean share of each block's energy in its k largest coefficients)\n"
+        "                   and the size and quality of requant --bits 5/4/2 and downsample\n"
+        "                   --factor 2 for comparison\n"
+        "  -q, --quiet      print only the tables\n"
         "  -h, --help       show this help\n");
 }
 
@@ -103,6 +111,172 @@ static int write_histogram(const ImzImage *img, const char *path, const char *ti
     return rc;
 }
 
+/* ---- --dct ------------------------------------------------------------------------------- */
+
+#define DCT_N 8
+static const int compaction_k[] = {1, 2, 4, 8, 16, 32};
+#define N_COMPACTION ((int)(sizeof compaction_k / sizeof compaction_k[0]))
+
+static int cmp_desc(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a < b) - (a > b);
+}
+
+/* Mean over the whole 8x8 blocks of the luma (BT.601 for RGB) or gray plane of the share of the
+ * block's energy held by its k largest orthonormal DCT-II coefficients, for each compaction_k.
+ * The plane's mean is subtracted first, so that DC measures how far a block sits from the rest of
+ * the image rather than from black (JPEG's centring on mid-grey does the same for typical 8-bit
+ * images, but not for deep images whose samples use a small part of their range).
+ * Returns the number of blocks (0 if the image is smaller than one block). */
+static long dct_compaction(const ImzImage *img, double share[N_COMPACTION])
+{
+    const uint32_t bw = img->width / DCT_N, bh = img->height / DCT_N;
+    double c[DCT_N][DCT_N];
+    for (int k = 0; k < DCT_N; k++)
+        for (int x = 0; x < DCT_N; x++)
+            c[k][x] = (k ? sqrt(2.0 / DCT_N) : sqrt(1.0 / DCT_N)) *
+                      cos((2.0 * x + 1.0) * k * 3.14159265358979323846 / (2.0 * DCT_N));
+    const int ch = img->channels;
+    const int rgb = ch >= 3;
+    double sum[N_COMPACTION] = {0};
+    long blocks = 0;
+    double mean = 0.0;
+    const size_t n_pix = (size_t)img->width * img->height;
+    for (size_t i = 0; i < n_pix; i++) {
+        const uint16_t *p = img->data + i * (size_t)ch;
+        mean += rgb ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2] : p[0];
+    }
+    mean = n_pix ? mean / (double)n_pix : 0.0;
+    for (uint32_t by = 0; by < bh; by++) {
+        for (uint32_t bx = 0; bx < bw; bx++) {
+            double blk[DCT_N][DCT_N], tmp[DCT_N][DCT_N], e[DCT_N * DCT_N];
+            for (int y = 0; y < DCT_N; y++) {
+                const uint16_t *p =
+                    img->data + ((size_t)(by * DCT_N + (uint32_t)y) * img->width + bx * DCT_N) * ch;
+                for (int x = 0; x < DCT_N; x++, p += ch)
+                    blk[y][x] = (rgb ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2] : p[0]) - mean;
+            }
+            for (int y = 0; y < DCT_N; y++) /* rows */
+                for (int u = 0; u < DCT_N; u++) {
+                    double acc = 0.0;
+                    for (int x = 0; x < DCT_N; x++)
+                        acc += c[u][x] * blk[y][x];
+                    tmp[y][u] = acc;
+                }
+            double total = 0.0;
+            for (int v = 0; v < DCT_N; v++) /* columns */
+                for (int u = 0; u < DCT_N; u++) {
+                    double acc = 0.0;
+                    for (int y = 0; y < DCT_N; y++)
+                        acc += c[v][y] * tmp[y][u];
+                    e[v * DCT_N + u] = acc * acc;
+                    total += acc * acc;
+                }
+            blocks++;
+            if (total <= 0.0) { /* a flat block at the mean: nothing to compact, count it whole */
+                for (int i = 0; i < N_COMPACTION; i++)
+                    sum[i] += 1.0;
+                continue;
+            }
+            qsort(e, DCT_N * DCT_N, sizeof e[0], cmp_desc);
+            double run = 0.0;
+            for (int i = 0, k = 0; i < N_COMPACTION; i++) {
+                for (; k < compaction_k[i]; k++)
+                    run += e[k];
+                sum[i] += run / total;
+            }
+        }
+    }
+    for (int i = 0; i < N_COMPACTION; i++)
+        share[i] = blocks ? sum[i] / (double)blocks : 0.0;
+    return blocks;
+}
+
+static void format_db(char *buf, size_t len, double db)
+{
+    if (isinf(db))
+        snprintf(buf, len, "inf");
+    else
+        snprintf(buf, len, "%.2f", db);
+}
+
+/* Prints the energy compaction table and the quality of the simple reductions. Returns 0 or the
+ * exit status of a printed error. */
+static int report_dct(ImzContext *ctx, const ImzImage *img, const char *name)
+{
+    double share[N_COMPACTION];
+    const long blocks = dct_compaction(img, share);
+    printf("\nDCT energy compaction (8x8 blocks of the %s plane, mean subtracted)\n",
+           img->channels >= 3 ? "luma" : "gray");
+    if (blocks == 0) {
+        printf("  n/a: the image is smaller than one 8x8 block\n");
+    } else {
+        printf("%-16s %14s\n", "coefficients", "energy share");
+        for (int i = 0; i < N_COMPACTION; i++)
+            printf("%-16d %13.2f%%\n", compaction_k[i], 100.0 * share[i]);
+        printf("(mean over %ld blocks; 64 coefficients hold 100%%)\n", blocks);
+    }
+
+    const double pixels = (double)img->width * img->height;
+    const uint64_t raw = imz_cli_raw_bytes(img);
+    printf("\nreductions without a transform (raw size %llu bytes)\n", (unsigned long long)raw);
+    printf("%-22s %17s %10s %9s %9s %8s\n", "method", "reduction", "bytes", "bpp", "PSNR dB",
+           "SSIM");
+    static const struct {
+        const char *codec, *opt, *value;
+    } trials[] = {
+        {"requant", "bits", "5"},
+        {"requant", "bits", "4"},
+        {"requant", "bits", "2"},
+        {"downsample", "factor", "2"},
+    };
+    int rc = 0;
+    for (size_t t = 0; t < sizeof trials / sizeof trials[0]; t++) {
+        char label[64], cut[48];
+        snprintf(label, sizeof label, "%s --%s %s", trials[t].codec, trials[t].opt,
+                 trials[t].value);
+        const int arg = atoi(trials[t].value);
+        if (!strcmp(trials[t].codec, "requant")) {
+            int kept = arg < img->bit_depth ? arg : img->bit_depth;
+            snprintf(cut, sizeof cut, "%.1f%% fewer bits",
+                     100.0 * (1.0 - (double)kept / img->bit_depth));
+        } else {
+            double small = (double)((img->width + (uint32_t)arg - 1) / (uint32_t)arg) *
+                           (double)((img->height + (uint32_t)arg - 1) / (uint32_t)arg);
+            snprintf(cut, sizeof cut, "%.1f%% fewer px",
+                     pixels > 0 ? 100.0 * (1.0 - small / pixels) : 0.0);
+        }
+        if (imz_codec_find(trials[t].codec) < 0) {
+            printf("%-22s %17s %10s %9s %9s %8s\n", label, cut, "n/a", "n/a", "n/a", "n/a");
+            continue;
+        }
+        ImzOption opt = {trials[t].opt, trials[t].value};
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        ImzImage dec;
+        memset(&dec, 0, sizeof dec);
+        ImzMetrics m;
+        int st = imz_encode(ctx, img, trials[t].codec, &opt, 1, &buf, &len);
+        if (st == IMZ_OK)
+            st = imz_decode(ctx, buf, len, &dec);
+        if (st == IMZ_OK)
+            st = imz_compare(ctx, img, &dec, &m);
+        if (st == IMZ_OK) {
+            char psnr[32];
+            format_db(psnr, sizeof psnr, m.psnr_all);
+            printf("%-22s %17s %10zu %9.4f %9s %8.4f\n", label, cut, len,
+                   pixels > 0 ? (double)len * 8.0 / pixels : 0.0, psnr, m.ssim);
+        } else {
+            const char *why = imz_last_error(ctx);
+            rc = imz_cli_error(name, "%s: %s", label, *why ? why : imz_strerror(st));
+        }
+        imz_image_free(ctx, &dec);
+        imz_free(ctx, buf);
+    }
+    return rc;
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -115,6 +289,7 @@ int imz_cmd_analyze(int argc, char **argv)
     ImzCommonOpts co;
     const char *dir = NULL;
     const char *in = NULL;
+    int dct = 0;
 
     imz_common_init(&co);
     imz_args_init(&a, argc, argv, "analyze");
@@ -124,6 +299,8 @@ int imz_cmd_analyze(int argc, char **argv)
                 return imz_cli_usage_error("analyze", "unexpected argument '%s'", a.arg);
             in = a.arg;
         } else if (imz_args_str(&a, "-o", "--out", &dir)) {
+        } else if (imz_args_flag(&a, NULL, "--dct")) {
+            dct = 1;
         } else if (!imz_common_parse(&a, &co, 1)) {
             return imz_args_unknown(&a);
         }
@@ -260,6 +437,8 @@ int imz_cmd_analyze(int argc, char **argv)
         if (!rc)
             snprintf(written[n_written++], sizeof written[0], "%s", path);
     }
+    if (dct && !rc)
+        rc = report_dct(ctx, img, name);
     if (n_written && !co.quiet)
         printf("\n");
     for (int i = 0; i < n_written && !co.quiet; i++)

@@ -9,6 +9,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "std_encode.h"
 
 typedef struct Command {
     const char *name;
@@ -23,6 +24,7 @@ static const Command commands[] = {
     {"compare", imz_cmd_compare, "MSE, PSNR, SSIM, size and ratio of B against A"},
     {"analyze", imz_cmd_analyze, "entropy and predictor statistics of an image"},
     {"gen", imz_cmd_gen, "generate a synthetic test image"},
+    {"dct-basis", imz_cmd_dct_basis, "draw the DCT-II basis images"},
     {"codecs", imz_cmd_codecs, "list the codecs and their options"},
     {"bench", imz_cmd_bench, "size, quality and speed of every codec on images"},
     {"report", imz_cmd_report, "HTML report of `imz bench --out` results"},
