@@ -204,6 +204,9 @@ size_t test_roundtrip(const ImzImage *img, const char *codec, const ImzOption *o
     if (st != IMZ_OK)
         test_fail(__FILE__, __LINE__, "%s: decode: %s", codec, imz_last_error(ctx));
     imz_free(ctx, buf);
+    if (st == IMZ_OK && (out->width != img->width || out->height != img->height ||
+                         out->channels != img->channels || out->bit_depth != img->bit_depth))
+        test_fail(__FILE__, __LINE__, "%s: decoded shape differs", codec);
     return st == IMZ_OK ? len : 0;
 }
 

@@ -207,25 +207,6 @@ TEST(lossless_hostile_input)
     imz_image_free(test_ctx(), &img);
 }
 
-static int load_png(const char *path, ImzImage *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    int st = -1;
-    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        char err[128];
-        st = imz_read_image(test_ctx(), buf, (size_t)n, img, err, sizeof err);
-    }
-    free(buf);
-    fclose(f);
-    return st;
-}
-
 static void dataset(const char *sub)
 {
     REQUIRE(codec() != NULL);
@@ -239,7 +220,7 @@ static void dataset(const char *sub)
     double bytes = 0, pixels = 0;
     for (int i = 0; i < n; i++) {
         ImzImage img = {0};
-        CHECK_MSG(!load_png(names[i], &img), "cannot read %s", names[i]);
+        CHECK_MSG(!test_load_image(names[i], &img), "cannot read %s", names[i]);
         if (img.data) {
             long b = roundtrip(&img, 5, 1, 1);
             CHECK_MSG(b >= 0, "%s does not round-trip", names[i]);

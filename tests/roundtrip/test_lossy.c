@@ -12,24 +12,6 @@
 #include "imageio/imageio.h"
 #include "test.h"
 
-static int load(const char *path, ImzImage *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc((size_t)n);
-    size_t got = fread(data, 1, (size_t)n, f);
-    fclose(f);
-    char err[256];
-    int st = imz_read_image(test_ctx(), data, got, img, err, sizeof err);
-    CHECK_MSG(st == IMZ_OK, "%s: %s", path, err);
-    free(data);
-    return st;
-}
-
 /* Encodes with up to two options, decodes, and reports size and PSNR over the colour channels. */
 static int roundtrip(const ImzImage *img, const char *k1, const char *v1, const char *k2,
                      const char *v2, size_t *size, double *psnr, ImzImage *out_keep)
@@ -70,7 +52,7 @@ static int roundtrip(const ImzImage *img, const char *k1, const char *v1, const 
 TEST(quality_is_monotone_in_size_and_psnr)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     size_t prev_size = 0;
     double prev_psnr = 0;
@@ -97,7 +79,7 @@ TEST(quality_is_monotone_in_size_and_psnr)
 TEST(psnr_at_quality_75_is_stable)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     size_t size;
     double psnr;
@@ -163,7 +145,7 @@ TEST(sixteen_bit_input_is_reduced_to_eight_bits)
 TEST(rate_control_targets)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     size_t size;
     double psnr;
@@ -197,7 +179,7 @@ TEST(encoding_is_deterministic)
 TEST(every_effort_and_subsampling_round_trips)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     static const char *subs[] = {"420", "444"};
     for (int e = 1; e <= 9; e += 4)

@@ -14,57 +14,6 @@
 #include "quant/kmeans.h"
 #include "test.h"
 
-/* Encodes twice (checking the bytes match) and decodes; returns the size, 0 after a failure. */
-static size_t roundtrip(const ImzImage *img, const char *codec, const ImzOption *opts, int n_opts,
-                        ImzImage *out)
-{
-    ImzContext *ctx = test_ctx();
-    uint8_t *buf = NULL, *buf2 = NULL;
-    size_t len = 0, len2 = 0;
-    int st = imz_encode(ctx, img, codec, opts, n_opts, &buf, &len);
-    CHECK_MSG(st == IMZ_OK, "%s: encode %ux%ux%d@%d: %s", codec, img->width, img->height,
-              img->channels, img->bit_depth, imz_last_error(ctx));
-    if (st)
-        return 0;
-    st = imz_encode(ctx, img, codec, opts, n_opts, &buf2, &len2);
-    CHECK_MSG(st == IMZ_OK && len2 == len && !memcmp(buf, buf2, len), "%s: not deterministic",
-              codec);
-    imz_free(ctx, buf2);
-    st = imz_decode(ctx, buf, len, out);
-    CHECK_MSG(st == IMZ_OK, "%s: decode: %s", codec, imz_last_error(ctx));
-    imz_free(ctx, buf);
-    if (st == IMZ_OK)
-        CHECK(out->width == img->width && out->height == img->height &&
-              out->channels == img->channels && out->bit_depth == img->bit_depth);
-    return st ? 0 : len;
-}
-
-static double psnr_of(const ImzImage *a, const ImzImage *b)
-{
-    ImzMetrics m;
-    if (imz_compare(test_ctx(), a, b, &m) != IMZ_OK)
-        return -1;
-    return m.psnr_all;
-}
-
-static int load(const char *path, ImzImage *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc((size_t)n);
-    size_t got = fread(data, 1, (size_t)n, f);
-    fclose(f);
-    char err[256];
-    int st = imz_read_image(test_ctx(), data, got, img, err, sizeof err);
-    CHECK_MSG(st == IMZ_OK, "%s: %s", path, err);
-    free(data);
-    return st;
-}
-
 static const struct {
     const char *kind;
     uint32_t w, h;
@@ -82,7 +31,7 @@ TEST(palette_every_shape_and_depth)
                 REQUIRE(test_make_image(&img, shapes[s].kind, shapes[s].w, shapes[s].h, ch,
                                         depths[di], (uint32_t)(s * 7 + (size_t)ch)) == 0);
                 ImzOption o = {"colors", "16"};
-                roundtrip(&img, "palette", &o, 1, &out);
+                test_roundtrip(&img, "palette", &o, 1, &out);
                 /* checker, constant, 1-bit and tiny images have at most 16 colours */
                 if (out.data &&
                     (!strcmp(shapes[s].kind, "checker") || !strcmp(shapes[s].kind, "constant") ||
@@ -106,8 +55,8 @@ TEST(palette_options_and_seeds)
                               {"dither", dither ? "1" : "0"},
                               {"seed", "7"}};
             ImzImage out = {0};
-            if (roundtrip(&img, "palette", o, 4, &out)) {
-                double p = psnr_of(&img, &out);
+            if (test_roundtrip(&img, "palette", o, 4, &out)) {
+                double p = test_psnr(&img, &out);
                 CHECK_MSG(p > 30, "palette 32 %s dither %d on a gradient: PSNR %.2f", spaces[sp],
                           dither, p);
             }
@@ -119,7 +68,7 @@ TEST(palette_options_and_seeds)
 TEST(palette_on_kodak_crop)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     static const char *const colors[] = {"16", "64", "256"};
     static const double floors[] = {25.0, 30.0, 34.0};
@@ -127,9 +76,9 @@ TEST(palette_on_kodak_crop)
     for (int i = 0; i < 3; i++) {
         ImzOption o = {"colors", colors[i]};
         ImzImage out = {0};
-        size_t bytes = roundtrip(&img, "palette", &o, 1, &out);
+        size_t bytes = test_roundtrip(&img, "palette", &o, 1, &out);
         if (bytes) {
-            double p = psnr_of(&img, &out);
+            double p = test_psnr(&img, &out);
             printf("  kodim23_crop palette %-3s %7zu bytes  %.3f bpp  PSNR %.2f\n", colors[i],
                    bytes, bytes * 8.0 / (img.width * img.height), p);
             CHECK_MSG(p > floors[i] && p > last, "palette %s: PSNR %.2f", colors[i], p);
@@ -170,7 +119,7 @@ TEST(vq_every_shape)
             REQUIRE(test_make_image(&img, shapes[s].kind, shapes[s].w, shapes[s].h, ch,
                                     ch == 2 ? 16 : 8, (uint32_t)(s + 3)) == 0);
             ImzOption o[2] = {{"block", "4"}, {"codebook", "8"}};
-            roundtrip(&img, "vq", o, 2, &out);
+            test_roundtrip(&img, "vq", o, 2, &out);
             /* checker (4x4 cells), constant and images of at most 8 blocks are exact */
             if (out.data &&
                 (!strcmp(shapes[s].kind, "checker") || !strcmp(shapes[s].kind, "constant") ||
@@ -185,16 +134,16 @@ TEST(vq_every_shape)
 TEST(vq_on_kodak_crop)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     static const char *const cfg[][2] = {{"4", "64"}, {"4", "256"}, {"2", "256"}, {"3", "100"}};
     static const double floors[] = {25.0, 27.0, 30.0, 27.0};
     for (int i = 0; i < 4; i++) {
         ImzOption o[2] = {{"block", cfg[i][0]}, {"codebook", cfg[i][1]}};
         ImzImage out = {0};
-        size_t bytes = roundtrip(&img, "vq", o, 2, &out);
+        size_t bytes = test_roundtrip(&img, "vq", o, 2, &out);
         if (bytes) {
-            double p = psnr_of(&img, &out);
+            double p = test_psnr(&img, &out);
             printf("  kodim23_crop vq block %s codebook %-4s %7zu bytes  PSNR %.2f\n", cfg[i][0],
                    cfg[i][1], bytes, p);
             CHECK_MSG(p > floors[i], "vq %s/%s: PSNR %.2f", cfg[i][0], cfg[i][1], p);
@@ -245,11 +194,11 @@ TEST(kodak_palette_floors)
     char path[1024];
     snprintf(path, sizeof path, "%s/kodim23.png", dir);
     ImzImage img;
-    if (load(path, &img) != IMZ_OK)
+    if (test_load_image(path, &img) != IMZ_OK)
         return;
     ImzOption o = {"colors", "16"};
     ImzImage out = {0};
-    size_t bytes = roundtrip(&img, "palette", &o, 1, &out);
+    size_t bytes = test_roundtrip(&img, "palette", &o, 1, &out);
     if (bytes) {
         ImzMetrics m;
         REQUIRE(imz_compare(test_ctx(), &img, &out, &m) == IMZ_OK);

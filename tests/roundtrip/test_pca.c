@@ -13,54 +13,6 @@
 #include "imageio/imageio.h"
 #include "test.h"
 
-static size_t roundtrip(const ImzImage *img, const ImzOption *opts, int n_opts, ImzImage *out)
-{
-    ImzContext *ctx = test_ctx();
-    uint8_t *buf = NULL, *buf2 = NULL;
-    size_t len = 0, len2 = 0;
-    int st = imz_encode(ctx, img, "pca", opts, n_opts, &buf, &len);
-    CHECK_MSG(st == IMZ_OK, "pca: encode %ux%ux%d@%d: %s", img->width, img->height, img->channels,
-              img->bit_depth, imz_last_error(ctx));
-    if (st)
-        return 0;
-    st = imz_encode(ctx, img, "pca", opts, n_opts, &buf2, &len2);
-    CHECK_MSG(st == IMZ_OK && len2 == len && !memcmp(buf, buf2, len), "pca: not deterministic");
-    imz_free(ctx, buf2);
-    st = imz_decode(ctx, buf, len, out);
-    CHECK_MSG(st == IMZ_OK, "pca: decode: %s", imz_last_error(ctx));
-    imz_free(ctx, buf);
-    if (st == IMZ_OK)
-        CHECK(out->width == img->width && out->height == img->height &&
-              out->channels == img->channels && out->bit_depth == img->bit_depth);
-    return st ? 0 : len;
-}
-
-static double psnr_of(const ImzImage *a, const ImzImage *b)
-{
-    ImzMetrics m;
-    if (imz_compare(test_ctx(), a, b, &m) != IMZ_OK)
-        return -1;
-    return m.psnr_all;
-}
-
-static int load(const char *path, ImzImage *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc((size_t)n);
-    size_t got = fread(data, 1, (size_t)n, f);
-    fclose(f);
-    char err[256];
-    int st = imz_read_image(test_ctx(), data, got, img, err, sizeof err);
-    CHECK_MSG(st == IMZ_OK, "%s: %s", path, err);
-    free(data);
-    return st;
-}
-
 TEST(pca_every_shape_both_modes)
 {
     static const struct {
@@ -77,8 +29,8 @@ TEST(pca_every_shape_both_modes)
                                         ch == 2 ? 16 : 8, (uint32_t)(s + 1)) == 0);
                 /* every component kept: only quantisation is lost */
                 ImzOption o[2] = {{"components", "4096"}, {"block", blocks[b]}};
-                if (roundtrip(&img, o, 2, &out)) {
-                    double p = psnr_of(&img, &out);
+                if (test_roundtrip(&img, "pca", o, 2, &out)) {
+                    double p = test_psnr(&img, &out);
                     CHECK_MSG(p > 40, "pca block %s, all components, %s %ux%u ch%d: PSNR %.2f",
                               blocks[b], shapes[s].kind, shapes[s].w, shapes[s].h, ch, p);
                 }
@@ -105,8 +57,8 @@ TEST(pca_rank_one_image)
     imz_pca_explained(sv, n, cum);
     CHECK(cum[0] > 0.99 && fabs(cum[n - 1] - 1) < 1e-12);
     ImzOption o = {"components", "1"};
-    if (roundtrip(&img, &o, 1, &out))
-        CHECK_MSG(psnr_of(&img, &out) > 35, "rank-1: PSNR %.2f", psnr_of(&img, &out));
+    if (test_roundtrip(&img, "pca", &o, 1, &out))
+        CHECK_MSG(test_psnr(&img, &out) > 35, "rank-1: PSNR %.2f", test_psnr(&img, &out));
     imz_image_free(test_ctx(), &out);
     imz_image_free(test_ctx(), &img);
 }
@@ -114,7 +66,7 @@ TEST(pca_rank_one_image)
 TEST(pca_quality_rises_with_components)
 {
     ImzImage img;
-    if (load(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
         return;
     static const char *const ks[] = {"5", "20", "60", "150"};
     static const char *const bks[] = {"2", "6", "16", "48"};
@@ -123,9 +75,9 @@ TEST(pca_quality_rises_with_components)
     for (int i = 0; i < 4; i++) {
         ImzOption o = {"components", ks[i]};
         ImzImage out = {0};
-        size_t bytes = roundtrip(&img, &o, 1, &out);
+        size_t bytes = test_roundtrip(&img, "pca", &o, 1, &out);
         if (bytes) {
-            double p = psnr_of(&img, &out);
+            double p = test_psnr(&img, &out);
             printf("  kodim23_crop pca K=%-4s %7zu bytes  PSNR %.2f\n", ks[i], bytes, p);
             CHECK_MSG(p > last && bytes > last_bytes, "pca K=%s: PSNR %.2f, %zu bytes", ks[i], p,
                       bytes);
@@ -134,9 +86,9 @@ TEST(pca_quality_rises_with_components)
         }
         imz_image_free(test_ctx(), &out);
         ImzOption ob[2] = {{"components", bks[i]}, {"block", "8"}};
-        bytes = roundtrip(&img, ob, 2, &out);
+        bytes = test_roundtrip(&img, "pca", ob, 2, &out);
         if (bytes) {
-            double p = psnr_of(&img, &out);
+            double p = test_psnr(&img, &out);
             printf("  kodim23_crop pca --block 8 K=%-3s %7zu bytes  PSNR %.2f\n", bks[i], bytes, p);
             CHECK_MSG(p > last_b, "pca block 8 K=%s: PSNR %.2f", bks[i], p);
             last_b = p;
@@ -182,10 +134,10 @@ TEST(kodak_classic_150_components)
     char path[1024];
     snprintf(path, sizeof path, "%s/kodim23.png", dir);
     ImzImage img, out = {0};
-    if (load(path, &img) != IMZ_OK)
+    if (test_load_image(path, &img) != IMZ_OK)
         return;
     ImzOption o = {"components", "150"};
-    size_t bytes = roundtrip(&img, &o, 1, &out);
+    size_t bytes = test_roundtrip(&img, "pca", &o, 1, &out);
     if (bytes) {
         ImzMetrics m;
         REQUIRE(imz_compare(test_ctx(), &img, &out, &m) == IMZ_OK);

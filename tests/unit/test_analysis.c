@@ -13,28 +13,6 @@
 #include "predict/predict.h"
 #include "test.h"
 
-static int load_image(const char *path, ImzImage *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-    size_t got = buf ? fread(buf, 1, (size_t)len, f) : 0;
-    fclose(f);
-    int st = -1;
-    if (got == (size_t)len) {
-        char err[256];
-        st = imz_read_image(test_ctx(), buf, got, img, err, sizeof err);
-        if (st < 0)
-            fprintf(stderr, "  cannot read %s: %s\n", path, err);
-    }
-    free(buf);
-    return st;
-}
-
 TEST(histogram_entropy)
 {
     const uint32_t uniform4[] = {5, 5, 5, 5}, single[] = {0, 9, 0}, empty[] = {0, 0};
@@ -101,7 +79,7 @@ TEST(ramp_is_predictable)
 static void check_photo(const char *path)
 {
     ImzImage img = {0};
-    if (load_image(path, &img) != IMZ_OK) {
+    if (test_load_image(path, &img) != IMZ_OK) {
         CHECK_MSG(0, "cannot load %s", path);
         return;
     }
