@@ -1,6 +1,9 @@
 # Thin wrapper over CMake. `make` builds build/imz; `make demo` and `make test` first install any
 # missing Debian packages through scripts/deps.sh.
 BUILD ?= build
+# One BLAS thread: the pca encoder's decompositions are small, and spinning BLAS workers only
+# slow the other jobs of a parallel test run.
+export OPENBLAS_NUM_THREADS ?= 1
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build deps demo test clean asan bench

@@ -37,6 +37,7 @@ int imz_cmd_compare(int argc, char **argv);
 int imz_cmd_analyze(int argc, char **argv);
 int imz_cmd_gen(int argc, char **argv);
 int imz_cmd_bench(int argc, char **argv);
+int imz_cmd_dct_basis(int argc, char **argv);
 
 /* ---- Messages ------------------------------------------------------------------------------ */
 
@@ -106,6 +107,33 @@ void imz_common_init(ImzCommonOpts *o);
 int imz_common_parse(ImzArgs *a, ImzCommonOpts *o, int quiet_short);
 /** Creates a context with the limits and thread count of o; prints the error and returns NULL. */
 ImzContext *imz_cli_context(const ImzCommonOpts *o);
+
+/* ---- encode's command line ---------------------------------------------------------------- */
+
+#define IMZ_CLI_MAX_CODEC_OPTS 32
+
+/** The parsed command line of `imz encode` (one IN OUT pair, or -r DIR --out DIR2). */
+typedef struct ImzEncodeArgs {
+    ImzCommonOpts co;
+    ImzCodecInfo info; /**< the codec, looked up and its options checked */
+    ImzOption opts[IMZ_CLI_MAX_CODEC_OPTS];
+    char names[IMZ_CLI_MAX_CODEC_OPTS][64];
+    int n_opts;
+    const char *in, *out;        /**< single-file mode */
+    const char *dir, *out_dir;   /**< batch mode (-r DIR --out DIR2) */
+    int help;                    /**< -h/--help was given */
+    /** A standard format (-c jpeg|png|webp) written instead of .imz, with its settings
+     *  (-1 = the format's default); see imageio/std_encode.h. */
+    const char *std_codec;
+    int std_quality, std_level, std_lossless, std_progressive;
+} ImzEncodeArgs;
+
+/**
+ * Parses and validates encode's arguments without touching any file: codec name, codec options
+ * against the codec's table, the positional arguments. Prints a usage error and returns its exit
+ * status, or returns 0 (with e->help set when the usage text was asked for).
+ */
+int imz_encode_parse_args(int argc, char **argv, ImzEncodeArgs *e);
 
 /* ---- Files --------------------------------------------------------------------------------- */
 

@@ -1563,7 +1563,8 @@ static void print_summary(const Bench *b, const Summary *sum, const Curve *curve
 
 /* ---- The subcommand ------------------------------------------------------------------------ */
 
-int imz_cmd_bench(int argc, char **argv)
+/* The command with its input list owned by the caller, so every exit path frees it once. */
+static int bench_main(int argc, char **argv, char ***files_out, int *n_files_out)
 {
     ImzArgs a;
     ImzCommonOpts co;
@@ -1572,8 +1573,9 @@ int imz_cmd_bench(int argc, char **argv)
     long repeat = 3, crops = 4;
     int csv = 0, ladder = 0, n_set = 0, rc = IMZ_EXIT_OK;
     Setting sets[MAX_SETTINGS];
-    char **files = NULL;
-    int n_files = 0, cap_files = 0;
+    int cap_files = 0;
+#define files (*files_out)
+#define n_files (*n_files_out)
 
     imz_common_init(&co);
     imz_args_init(&a, argc, argv, "bench");
@@ -1772,11 +1774,21 @@ int imz_cmd_bench(int argc, char **argv)
         free(bd);
         free(bd_ok);
     }
-    for (int i = 0; i < n_files; i++)
-        free(files[i]);
-    free(files);
     free(b.images);
     free(b.entries);
     free(b.results);
+    return rc;
+#undef files
+#undef n_files
+}
+
+int imz_cmd_bench(int argc, char **argv)
+{
+    char **files = NULL;
+    int n_files = 0;
+    int rc = bench_main(argc, argv, &files, &n_files);
+    for (int i = 0; i < n_files; i++)
+        free(files[i]);
+    free(files);
     return rc;
 }

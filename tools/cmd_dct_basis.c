@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "std_encode.h"
 
 #define MIN_WIDTH 256
 #define SEPARATOR 0 /* separator lines between cells */

@@ -9,7 +9,6 @@
 
 #include "bench.h"
 #include "cli.h"
-#include "std_encode.h"
 
 typedef struct Command {
     const char *name;

@@ -106,6 +106,29 @@ check "analyze --dct -q still prints both tables" bash -c "
 expect 0 "analyze without --dct" analyze "$KODIM"
 check "analyze without --dct prints no DCT table" bash -c "! grep -q 'DCT' '$T/stdout'"
 
-# The standard-format encoders (jpeg/png/webp) are checked once `imz encode -c` reaches them.
+# Standard files: `encode -c jpeg|png|webp` writes files the system tools and imz itself read.
+expect 0 "encode -c jpeg -q 30" encode -c jpeg -q 30 "$KODIM" "$O/k.jpg"
+check "jpeg starts with SOI" bash -c "head -c 3 '$O/k.jpg' | od -An -tx1 | grep -q 'ff d8 ff'"
+if command -v djpeg >/dev/null; then
+    check "djpeg reads the jpeg" bash -c "djpeg '$O/k.jpg' >/dev/null"
+fi
+expect 0 "compare reads the jpeg back" compare "$KODIM" "$O/k.jpg"
+check "jpeg at -q 30 is lossy but close" bash -c "grep -Eq 'bit-exact +no' '$T/stdout'"
+expect 0 "encode -c jpeg --progressive" encode -c jpeg --progressive "$KODIM" "$O/kp.jpg"
+expect 0 "encode -c png --level 9" encode -c png --level 9 "$KODIM" "$O/k.png"
+expect 0 "compare png" compare "$KODIM" "$O/k.png"
+check "png is bit-exact" grep -Eq 'bit-exact +yes' "$T/stdout"
+expect 0 "encode -c webp -q 60" encode -c webp -q 60 "$KODIM" "$O/k.webp"
+expect 0 "encode -c webp --lossless" encode -c webp --lossless "$KODIM" "$O/kl.webp"
+if command -v dwebp >/dev/null; then
+    check "dwebp reads the lossy webp" dwebp -quiet "$O/k.webp" -ppm -o "$O/kw.ppm"
+    check "dwebp reads the lossless webp" dwebp -quiet "$O/kl.webp" -ppm -o "$O/kwl.ppm"
+    expect 0 "compare lossless webp" compare "$KODIM" "$O/kwl.ppm"
+    check "lossless webp is bit-exact" grep -Eq 'bit-exact +yes' "$T/stdout"
+fi
+expect 2 "jpeg refuses codec options it does not have" encode -c jpeg --bits 3 "$KODIM" "$O/x.jpg"
+expect 2 "--lossless is only for standard formats" encode -c delta --lossless "$KODIM" "$O/x.imz"
+expect 1 "jpeg refuses 16-bit input" encode -c jpeg "$CT16" "$O/ct.jpg"
+check "no output after the refusal" test ! -e "$O/ct.jpg"
 
 finish

@@ -5,8 +5,8 @@
 // JPEG (libjpeg-turbo, optimised Huffman tables), PNG (libpng through imageio) and WebP (libwebp,
 // lossy or lossless). The output is a complete file of that format, not an .imz container.
 
-#ifndef IMZ_TOOLS_STD_ENCODE_H
-#define IMZ_TOOLS_STD_ENCODE_H
+#ifndef IMZ_IMAGEIO_STD_ENCODE_H
+#define IMZ_IMAGEIO_STD_ENCODE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,8 +31,5 @@
  */
 int imz_std_encode(const ImzImage *img, const char *codec, int quality, int level, int lossless,
                    int progressive, uint8_t **out, size_t *out_len, char *err, size_t err_len);
-
-/** `imz dct-basis`: draws the DCT-II basis images (cmd_dct_basis.c); returns an IMZ_EXIT_* code. */
-int imz_cmd_dct_basis(int argc, char **argv);
 
 #endif

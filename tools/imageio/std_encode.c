@@ -17,7 +17,7 @@
 #include <webp/encode.h>
 
 #include "imageio/imageio_internal.h"
-#include "std_encode.h"
+#include "imageio/std_encode.h"
 
 #define DEFAULT_QUALITY 75
 #define PNG_DEFAULT_LEVEL 9
