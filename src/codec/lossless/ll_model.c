@@ -299,6 +299,10 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
     }
 
     for (int x = 0; x < w; x++) {
+        /* A stream that ran dry only feeds zeros: give up within a few thousand samples rather
+         * than decode a whole (possibly enormous) row of garbage. */
+        if (dec && !(x & 4095) && c->dec.overrun > 8)
+            return IMZ_ERR_TRUNCATED;
         const int32_t N = v1[x], W = v0[x - 1], NW = v1[x - 1], NE = v1[x + 1];
         const int32_t NN = v2[x];
         const int32_t teN = t1[x], teW = t0[x - 1], teNW = t1[x - 1], teNE = t1[x + 1];

@@ -135,6 +135,8 @@ static inline int pal_code_row(PalCoder *c, const int dec)
     int32_t *v0 = c->v[0] + LL_PAD;
     const int32_t *v1 = c->v[1] + LL_PAD, *v2 = c->v[2] + LL_PAD;
     for (int x = 0; x < w; x++) {
+        if (dec && !(x & 4095) && c->dec.overrun > 8)
+            return IMZ_ERR_TRUNCATED; /* ran dry: stop early, as in ll_model.c */
         int32_t nb[PAL_NCAND] = {v0[x - 1], v1[x], v1[x + 1], v1[x - 1], v0[x - 2], v2[x]};
         int32_t cand[PAL_NCAND];
         int cnt[PAL_NCAND], nd = 0;
