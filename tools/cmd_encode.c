@@ -42,8 +42,9 @@ static void encode_usage(void)
            "  -h, --help          show this help\n"
            "\n"
            "Standard files instead of .imz: -c jpeg (libjpeg-turbo, optimised tables;\n"
-           "--progressive), -c png (--level 0..9, default 9), -c webp (--lossless, --level\n"
-           "0..6 lossy method or 0..9 lossless preset); -q 0..100 sets the quality.\n"
+           "--progressive), -c png (--level 0..9, default 9; --colors 2..256 for an indexed PNG\n"
+           "with a k-means palette, no dithering), -c webp (--lossless, --level 0..6 lossy\n"
+           "method or 0..9 lossless preset); -q 0..100 sets the quality.\n"
            "\n"
            "Codec options:\n",
            imz_default_codec());
@@ -99,26 +100,41 @@ static int is_std_codec(const char *name)
     return !strcmp(name, "jpeg") || !strcmp(name, "png") || !strcmp(name, "webp");
 }
 
-/* A standard format takes -q/--quality 0..100 and --level N; anything else is a usage error. */
+/* The palette size of an indexed PNG (-c png --colors K, checked by parse_std_options), 0 for
+ * truecolour. */
+static int std_colors(const ImzEncodeArgs *e)
+{
+    for (int i = 0; i < e->n_opts; i++)
+        if (!strcmp(e->opts[i].name, "colors"))
+            return atoi(e->opts[i].value);
+    return 0;
+}
+
+/* A standard format takes -q/--quality 0..100 and --level N, png also --colors 2..256 (an indexed
+ * PNG); anything else is a usage error. --colors stays in e->opts, where std_colors finds it. */
 static int parse_std_options(ImzEncodeArgs *e, const char *codec)
 {
     e->std_codec = codec;
     e->std_quality = e->std_level = -1;
+    const int png = !strcmp(codec, "png");
     for (int i = 0; i < e->n_opts; i++) {
-        const int is_quality = !strcmp(e->opts[i].name, "quality");
-        if (!is_quality && strcmp(e->opts[i].name, "level"))
-            return imz_cli_usage_error("encode", "-c %s takes -q, --level, --lossless and "
+        const char *name = e->opts[i].name;
+        const int is_quality = !strcmp(name, "quality"), is_colors = png && !strcmp(name, "colors");
+        if (!is_quality && !is_colors && strcmp(name, "level"))
+            return imz_cli_usage_error("encode", "-c %s takes -q, --level, %s--lossless and "
                                                  "--progressive, not --%s",
-                                       codec, e->opts[i].name);
+                                       codec, png ? "--colors, " : "", name);
+        const long lo = is_colors ? 2 : 0, hi = is_quality ? 100 : is_colors ? 256 : 9;
         char *end;
         long v = strtol(e->opts[i].value, &end, 10);
-        if (*end || end == e->opts[i].value || v < 0 || v > (is_quality ? 100 : 9))
-            return imz_cli_usage_error("encode", "--%s must be a whole number in 0..%d",
-                                       e->opts[i].name, is_quality ? 100 : 9);
-        *(is_quality ? &e->std_quality : &e->std_level) = (int)v;
+        if (*end || end == e->opts[i].value || v < lo || v > hi)
+            return imz_cli_usage_error("encode", "--%s must be a whole number in %ld..%ld", name,
+                                       lo, hi);
+        if (!is_colors)
+            *(is_quality ? &e->std_quality : &e->std_level) = (int)v;
     }
     e->info.name = codec;
-    e->info.lossless = !strcmp(codec, "png") || e->std_lossless;
+    e->info.lossless = (png && !std_colors(e)) || e->std_lossless;
     return 0;
 }
 
@@ -209,7 +225,8 @@ static int encode_one(const ImzEncodeArgs *e, const char *in, const char *out)
     char why_std[256] = "";
     if (e->std_codec)
         st = imz_std_encode(&src.img, e->std_codec, e->std_quality, e->std_level, e->std_lossless,
-                            e->std_progressive, &buf, &len, why_std, sizeof why_std);
+                            e->std_progressive, std_colors(e), &buf, &len, why_std,
+                            sizeof why_std);
     else
         st = imz_encode(ctx, &src.img, e->info.name, e->opts, e->n_opts, &buf, &len);
     double ms = imz_cli_now_ms() - t0;

@@ -2,8 +2,9 @@
 // SPDX-FileCopyrightText: imz authors
 //
 // Encoding to the standard formats the imz codecs are measured against: baseline or progressive
-// JPEG (libjpeg-turbo, optimised Huffman tables), PNG (libpng through imageio) and WebP (libwebp,
-// lossy or lossless). The output is a complete file of that format, not an .imz container.
+// JPEG (libjpeg-turbo, optimised Huffman tables), PNG (libpng through imageio, truecolour or
+// indexed with a k-means palette) and WebP (libwebp, lossy or lossless). The output is a complete
+// file of that format, not an .imz container.
 
 #ifndef IMZ_IMAGEIO_STD_ENCODE_H
 #define IMZ_IMAGEIO_STD_ENCODE_H
@@ -22,6 +23,9 @@
  *                    default; jpeg ignores it.
  * @param lossless    webp: lossless mode; png is always lossless; jpeg refuses it.
  * @param progressive jpeg: progressive scans instead of baseline; png and webp refuse it.
+ * @param colors      png: 2..256 writes an indexed PNG of at most that many colours (k-means
+ *                    palette, nearest-colour mapping without dithering, 8-bit entries, tRNS for
+ *                    alpha); 0 = the image's own colour type; jpeg and webp refuse it.
  * @param out         receives the file (free with free()), *out_len its size.
  * @param err         receives a one-line reason on failure (no file name).
  * @note jpeg takes 8-bit gray or RGB (4:2:0 chroma) and refuses an alpha channel; webp takes
@@ -30,6 +34,7 @@
  *         hold), IMZ_ERR_LIMIT (too large for the format), IMZ_ERR_NOMEM or IMZ_ERR_INTERNAL.
  */
 int imz_std_encode(const ImzImage *img, const char *codec, int quality, int level, int lossless,
-                   int progressive, uint8_t **out, size_t *out_len, char *err, size_t err_len);
+                   int progressive, int colors, uint8_t **out, size_t *out_len, char *err,
+                   size_t err_len);
 
 #endif
