@@ -34,14 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(rc == 0 || rc == IMZ_EXIT_USAGE);
     if (rc == 0 && !e.help) {
         FUZZ_ASSERT((e.in && e.out && !e.dir) || (e.dir && e.out_dir && !e.in));
-        FUZZ_ASSERT(imz_codec_find(e.info.name) >= 0);
+        /* a registered codec, or a standard format (jpeg, png, webp) with its own few options */
+        FUZZ_ASSERT(e.std_codec || imz_codec_find(e.info.name) >= 0);
         FUZZ_ASSERT(e.n_opts >= 0 && e.n_opts <= IMZ_CLI_MAX_CODEC_OPTS);
-        for (int i = 0; i < e.n_opts; i++) {
+        for (int i = 0; i < e.n_opts && !e.std_codec; i++) {
             int known = 0;
             for (int k = 0; k < e.info.n_options; k++)
                 known |= !strcmp(e.info.options[k].name, e.opts[i].name);
             FUZZ_ASSERT(known && e.opts[i].value);
         }
+        if (e.std_codec)
+            FUZZ_ASSERT(e.std_quality <= 100 && e.std_level <= 9);
     }
     free(buf);
     return 0;
