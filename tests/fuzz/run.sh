@@ -7,7 +7,8 @@
 # BUILD_DIR was configured with CC=clang -DIMZ_BUILD_FUZZERS=ON. The working corpus grows in
 # BUILD_DIR/fuzz/corpus/<target>, crashes land in BUILD_DIR/fuzz/artifacts/<target>/ and the last
 # lines of each log (cov:, ft:, exec/s) are printed. Exits 1 if any target found a crash.
-# FUZZ_TIMEOUT (default 30) is the per-input time limit in seconds.
+# FUZZ_TIMEOUT (default 30) is the per-input time limit in seconds; FUZZ_SEED (default 1) fixes
+# libFuzzer's random choices, so a CI run explores the same inputs in the same order every time.
 set -u
 build=$1
 secs=$2
@@ -29,7 +30,7 @@ for t in $targets; do
     # then takes seconds and trips the timeout, so it runs single-threaded here.
     OPENBLAS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
         UBSAN_OPTIONS=print_stacktrace=1 \
-        "$bin" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 \
+        "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 \
         -max_len=65536 -close_fd_mask=$mask -print_final_stats=1 -artifact_prefix="$art/" \
         "$corpus" "$src/seeds/$t" >"$log" 2>&1
     rc=$?
