@@ -41,6 +41,20 @@ int imz_imageio_alloc(ImzContext *ctx, ImzImage *img, uint32_t width, uint32_t h
 int imz_png_read(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *img, char *err,
                  size_t err_len);
 /** Encodes a checked image as PNG with zlib level 0..9. */
+/** A PNG palette: n (1..256) 8-bit RGB entries and the alpha of the first n_alpha (tRNS). */
+typedef struct ImzPngPalette {
+    int n, n_alpha;
+    uint8_t rgb[256 * 3];
+    uint8_t alpha[256];
+} ImzPngPalette;
+
+/**
+ * Writes a palette PNG: `indices` is a one-channel image of entry numbers (< pal->n); the bit
+ * depth (1, 2, 4 or 8) follows the number of entries. Same contract as imz_png_write.
+ */
+int imz_png_write_indexed(const ImzImage *indices, const ImzPngPalette *pal, int level,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len);
+
 int imz_png_write(const ImzImage *img, int level, uint8_t **out, size_t *out_len, char *err,
                   size_t err_len);
 

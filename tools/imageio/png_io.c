@@ -324,7 +324,8 @@ static void pack_row(const uint16_t *src, uint8_t *dst, size_t n, int png_depth)
     }
 }
 
-static int write_body(PngState *s, const ImzImage *img, int level)
+/* Writes img as PNG; with a palette, img holds entry numbers and the PNG is colour type 3. */
+static int write_body(PngState *s, const ImzImage *img, const ImzPngPalette *pal, int level)
 {
     static const int ctypes[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                   PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
@@ -332,6 +333,8 @@ static int write_body(PngState *s, const ImzImage *img, int level)
     int png_depth = img->bit_depth > 8 ? 16 : 8;
     if (img->channels == 1 && img->bit_depth <= 4)
         png_depth = img->bit_depth == 3 ? 4 : img->bit_depth;
+    if (pal)
+        png_depth = pal->n <= 2 ? 1 : pal->n <= 4 ? 2 : pal->n <= 16 ? 4 : 8;
     size_t n = (size_t)img->width * img->channels;
     size_t rowbytes = png_depth < 8 ? (n * (size_t)png_depth + 7) / 8 : n * (size_t)(png_depth / 8);
     s->row = malloc(rowbytes);
@@ -341,8 +344,17 @@ static int write_body(PngState *s, const ImzImage *img, int level)
 
     png_set_write_fn(png, s, write_mem, flush_mem);
     png_set_user_limits(png, WRITE_MAX_SIDE, WRITE_MAX_SIDE);
-    png_set_IHDR(png, s->info, img->width, img->height, png_depth, ctypes[img->channels],
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, s->info, img->width, img->height, png_depth,
+                 pal ? PNG_COLOR_TYPE_PALETTE : ctypes[img->channels], PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (pal) {
+        png_color plte[256];
+        for (int j = 0; j < pal->n; j++)
+            plte[j] = (png_color){pal->rgb[3 * j], pal->rgb[3 * j + 1], pal->rgb[3 * j + 2]};
+        png_set_PLTE(png, s->info, plte, pal->n);
+        if (pal->n_alpha)
+            png_set_tRNS(png, s->info, pal->alpha, pal->n_alpha, NULL);
+    }
     png_set_compression_level(png, level);
     png_write_info(png, s->info);
     for (uint32_t y = 0; y < img->height; y++) {
@@ -353,15 +365,15 @@ static int write_body(PngState *s, const ImzImage *img, int level)
     return IMZ_OK;
 }
 
-static int write_guarded(PngState *s, const ImzImage *img, int level)
+static int write_guarded(PngState *s, const ImzImage *img, const ImzPngPalette *pal, int level)
 {
     if (setjmp(png_jmpbuf(s->png)))
         return s->status < 0 ? s->status : IMZ_ERR_INTERNAL;
-    return write_body(s, img, level);
+    return write_body(s, img, pal, level);
 }
 
-int imz_png_write(const ImzImage *img, int level, uint8_t **out, size_t *out_len, char *err,
-                  size_t err_len)
+static int png_write_any(const ImzImage *img, const ImzPngPalette *pal, int level, uint8_t **out,
+                         size_t *out_len, char *err, size_t err_len)
 {
     if (level < 0 || level > 9)
         return imz_imageio_fail(err, err_len, IMZ_ERR_INVALID_ARG,
@@ -379,7 +391,7 @@ int imz_png_write(const ImzImage *img, int level, uint8_t **out, size_t *out_len
     if (!s.png)
         return imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "PNG: cannot create encoder");
     s.info = png_create_info_struct(s.png);
-    int st = s.info ? write_guarded(&s, img, level)
+    int st = s.info ? write_guarded(&s, img, pal, level)
                     : imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "PNG: cannot create encoder");
     png_destroy_write_struct(&s.png, &s.info);
     free(s.row);
@@ -390,4 +402,19 @@ int imz_png_write(const ImzImage *img, int level, uint8_t **out, size_t *out_len
     *out = s.out;
     *out_len = s.out_len;
     return IMZ_OK;
+}
+
+int imz_png_write(const ImzImage *img, int level, uint8_t **out, size_t *out_len, char *err,
+                  size_t err_len)
+{
+    return png_write_any(img, NULL, level, out, out_len, err, err_len);
+}
+
+int imz_png_write_indexed(const ImzImage *indices, const ImzPngPalette *pal, int level,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len)
+{
+    if (indices->channels != 1 || pal->n < 1 || pal->n > 256 || pal->n_alpha < 0 ||
+        pal->n_alpha > pal->n)
+        return imz_imageio_fail(err, err_len, IMZ_ERR_INVALID_ARG, "invalid PNG palette");
+    return png_write_any(indices, pal, level, out, out_len, err, err_len);
 }

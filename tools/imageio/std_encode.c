@@ -15,7 +15,6 @@
 #include <jpeglib.h>
 
 #include <jerror.h>
-#include <png.h>
 #include <webp/encode.h>
 
 #include "codec/palette/palette.h"
@@ -27,7 +26,6 @@
 #define WEBP_DEFAULT_METHOD 4
 #define WEBP_DEFAULT_LOSSLESS_LEVEL 6
 #define WEBP_MAX_SIDE 16383
-#define PNG_MAX_SIDE 0x7fffffffu
 
 /* Samples of an 8-bit image as bytes, channels widened to `out_ch` (1 -> 3 and 2 -> 4 by
  * repeating the gray value). NULL when out of memory or the size overflows. */
@@ -291,113 +289,18 @@ static int encode_webp(const ImzImage *img, int quality, int level, int lossless
  * set against the `palette` codec) and every pixel mapped to its nearest entry. PNG palette
  * entries are 8-bit, so deeper images lose their extra precision here too. */
 
-typedef struct IndexedPng {
-    png_structp png;
-    png_infop info;
-    int status;
-    char *err;
-    size_t err_len;
-    uint8_t *out;
-    size_t len, cap;
-    uint8_t *row;
-} IndexedPng;
-
-static void indexed_on_error(png_structp png, png_const_charp msg)
-{
-    IndexedPng *s = png_get_error_ptr(png);
-    if (s->status == IMZ_OK)
-        s->status = imz_imageio_fail(s->err, s->err_len, IMZ_ERR_INTERNAL, "PNG: %s", msg);
-    png_longjmp(png, 1);
-}
-
-/* Warnings (none expected when writing) must not reach stderr. */
-static void indexed_on_warning(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
-}
-
-static void indexed_write(png_structp png, png_bytep src, size_t n)
-{
-    IndexedPng *s = png_get_io_ptr(png);
-    if (n > s->cap - s->len) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap - s->len < n) {
-            if (cap > SIZE_MAX / 2) {
-                s->status = imz_imageio_fail(s->err, s->err_len, IMZ_ERR_NOMEM,
-                                             "PNG output too large");
-                png_error(png, "output too large");
-            }
-            cap *= 2;
-        }
-        uint8_t *grown = realloc(s->out, cap);
-        if (!grown) {
-            s->status = imz_imageio_fail(s->err, s->err_len, IMZ_ERR_NOMEM,
-                                         "out of memory (%zu bytes)", cap);
-            png_error(png, "out of memory");
-        }
-        s->out = grown;
-        s->cap = cap;
-    }
-    memcpy(s->out + s->len, src, n);
-    s->len += n;
-}
-
-static void indexed_flush(png_structp png)
-{
-    (void)png;
-}
-
 static uint8_t sample_to_8bit(unsigned v, int depth)
 {
     const unsigned maxv = (1u << depth) - 1;
     return depth == 8 ? (uint8_t)v : (uint8_t)((v * 255u + maxv / 2) / maxv);
 }
 
-/* Everything that may longjmp lives here, so the caller's locals stay well defined. */
-static int indexed_body(IndexedPng *s, const ImzImage *img, int level, const png_color *plte,
-                        int n, const png_byte *trns, int n_trns, const uint16_t *map, int depth)
-{
-    if (setjmp(png_jmpbuf(s->png)))
-        return s->status < 0 ? s->status : IMZ_ERR_INTERNAL;
-    png_structp png = s->png;
-    png_set_write_fn(png, s, indexed_write, indexed_flush);
-    png_set_IHDR(png, s->info, img->width, img->height, depth, PNG_COLOR_TYPE_PALETTE,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_PLTE(png, s->info, plte, n);
-    if (n_trns)
-        png_set_tRNS(png, s->info, trns, n_trns, NULL);
-    png_set_compression_level(png, level);
-    png_write_info(png, s->info);
-    const int per_byte = 8 / depth;
-    const size_t w = img->width;
-    for (uint32_t y = 0; y < img->height; y++) {
-        const uint16_t *idx = map + (size_t)y * w;
-        uint8_t *d = s->row;
-        for (size_t x = 0; x < w; x += (size_t)per_byte) {
-            unsigned byte = 0;
-            for (int k = 0; k < per_byte; k++) {
-                unsigned v = x + (size_t)k < w ? idx[x + (size_t)k] : 0;
-                byte |= v << (8 - depth * (k + 1));
-            }
-            *d++ = (uint8_t)byte;
-        }
-        png_write_row(png, s->row);
-    }
-    png_write_end(png, s->info);
-    return IMZ_OK;
-}
-
 static int encode_png_indexed(const ImzImage *img, int level, int colors, uint8_t **out,
                               size_t *out_len, char *err, size_t err_len)
 {
-    if (level < 0 || level > 9)
+    if (level < 0 || level > 9) /* checked again by the writer; here before the clustering */
         return imz_imageio_fail(err, err_len, IMZ_ERR_INVALID_ARG,
                                 "PNG compression level %d is not in 0..9", level);
-    if (img->width > PNG_MAX_SIDE || img->height > PNG_MAX_SIDE)
-        return imz_imageio_fail(err, err_len, IMZ_ERR_INVALID_ARG,
-                                "%ux%u is too large for PNG (at most 2^31-1 per side)",
-                                (unsigned)img->width, (unsigned)img->height);
     const size_t npix = (size_t)img->width * img->height;
     if (img->height && npix / img->height != img->width)
         return imz_imageio_fail(err, err_len, IMZ_ERR_LIMIT, "image too large");
@@ -424,51 +327,20 @@ static int encode_png_indexed(const ImzImage *img, int level, int colors, uint8_
         return st;
     }
 
-    png_color plte[256];
-    png_byte trns[256];
-    int n_trns = 0;
+    ImzPngPalette plte = {.n = n};
     const int ch = img->channels, depth = img->bit_depth;
     const int has_alpha = ch == 2 || ch == 4;
     for (int j = 0; j < n; j++) {
         const uint16_t *e = pal + j * ch;
-        plte[j].red = sample_to_8bit(e[0], depth);
-        plte[j].green = sample_to_8bit(e[ch >= 3 ? 1 : 0], depth);
-        plte[j].blue = sample_to_8bit(e[ch >= 3 ? 2 : 0], depth);
-        trns[j] = has_alpha ? sample_to_8bit(e[ch - 1], depth) : 255;
-        if (trns[j] != 255)
-            n_trns = j + 1; /* tRNS may stop at the last entry that is not opaque */
+        plte.rgb[3 * j] = sample_to_8bit(e[0], depth);
+        plte.rgb[3 * j + 1] = sample_to_8bit(e[ch >= 3 ? 1 : 0], depth);
+        plte.rgb[3 * j + 2] = sample_to_8bit(e[ch >= 3 ? 2 : 0], depth);
+        plte.alpha[j] = has_alpha ? sample_to_8bit(e[ch - 1], depth) : 255;
+        if (plte.alpha[j] != 255)
+            plte.n_alpha = j + 1; /* tRNS may stop at the last entry that is not opaque */
     }
-    const int png_depth = n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 8;
-
-    IndexedPng *s = calloc(1, sizeof *s);
-    if (!s) {
-        free(map);
-        return imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "out of memory");
-    }
-    s->err = err;
-    s->err_len = err_len;
-    s->row = malloc(((size_t)img->width * (size_t)png_depth + 7) / 8 + 1);
-    if (!s->row) {
-        st = imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "out of memory");
-    } else {
-        s->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, s, indexed_on_error,
-                                         indexed_on_warning);
-        s->info = s->png ? png_create_info_struct(s->png) : NULL;
-        if (!s->info)
-            st = imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "PNG: cannot create encoder");
-        else
-            st = indexed_body(s, img, level, plte, n, trns, n_trns, map, png_depth);
-        if (s->png)
-            png_destroy_write_struct(&s->png, &s->info);
-    }
-    if (st == IMZ_OK) {
-        *out = s->out;
-        *out_len = s->len;
-    } else {
-        free(s->out);
-    }
-    free(s->row);
-    free(s);
+    ImzImage indices = {img->width, img->height, 1, 8, map};
+    st = imz_png_write_indexed(&indices, &plte, level, out, out_len, err, err_len);
     free(map);
     return st;
 }
