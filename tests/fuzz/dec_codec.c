@@ -17,7 +17,7 @@
 #include "fuzz_target.h"
 
 #define MEM_K 4
-#define MEM_C ((size_t)4 << 20)
+#define MEM_C ((size_t)16 << 20)
 
 typedef struct Counter {
     size_t cur, peak;

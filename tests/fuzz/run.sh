@@ -8,7 +8,9 @@
 # BUILD_DIR/fuzz/corpus/<target>, crashes land in BUILD_DIR/fuzz/artifacts/<target>/ and the last
 # lines of each log (cov:, ft:, exec/s) are printed. Exits 1 if any target found a crash.
 # FUZZ_TIMEOUT (default 30) is the per-input time limit in seconds; FUZZ_SEED (default 1) fixes
-# libFuzzer's random choices, so a CI run explores the same inputs in the same order every time.
+# libFuzzer's random choices, so a CI run explores the same inputs in the same order every time;
+# FUZZ_MAX_RUNS (default unlimited) also caps the number of inputs, which makes a bounded run
+# repeatable whatever the machine's speed.
 set -u
 build=$1
 secs=$2
@@ -30,7 +32,8 @@ for t in $targets; do
     # then takes seconds and trips the timeout, so it runs single-threaded here.
     OPENBLAS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
         UBSAN_OPTIONS=print_stacktrace=1 \
-        "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 \
+        "$bin" -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_MAX_RUNS:--1}" -max_total_time="$secs" \
+        -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 \
         -max_len=65536 -close_fd_mask=$mask -print_final_stats=1 -artifact_prefix="$art/" \
         "$corpus" "$src/seeds/$t" >"$log" 2>&1
     rc=$?

@@ -13,7 +13,7 @@
 
 /* Peak decoder memory <= LIMIT_K * (width * height * channels * 2 bytes) + LIMIT_C. */
 #define LIMIT_K 4
-#define LIMIT_C ((size_t)4 << 20)
+#define LIMIT_C ((size_t)16 << 20)
 
 typedef struct Counter {
     size_t cur, peak, calls;
