@@ -102,6 +102,11 @@ extern const uint8_t imz_lossy_group_base[10];
 /** The three most probable modes of the block at (x, y) (4x4 units ux, uy) of plane pl. */
 void imz_lossy_mpm(const LossyPlane *pl, int x, int y, int mpm[3]);
 
+/** Allocates a plane of w x h samples (padded to multiples of 8) with its block maps. */
+int imz_lossy_plane_alloc(ImzContext *ctx, LossyPlane *pl, int w, int h, int type, int q);
+/** Frees what imz_lossy_plane_alloc allocated and clears the plane. */
+void imz_lossy_plane_free(ImzContext *ctx, LossyPlane *pl);
+
 /** Split-flag context: how many of the left and upper neighbours are smaller leaves. */
 int imz_lossy_split_ctx(const LossyPlane *pl, int x, int y, int log2s);
 

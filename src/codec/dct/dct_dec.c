@@ -90,33 +90,6 @@ static void decode_node(Dec *D, int x, int y, int log2s)
     decode_leaf(D, x, y, log2s);
 }
 
-static int alloc_plane(ImzContext *ctx, LossyPlane *pl, int w, int h, int type, int q)
-{
-    memset(pl, 0, sizeof *pl);
-    pl->w = w;
-    pl->h = h;
-    pl->pw = (w + 7) & ~7;
-    pl->ph = (h + 7) & ~7;
-    pl->type = type;
-    pl->q = q;
-    size_t n;
-    if (!imz_mul_size((size_t)pl->pw, (size_t)pl->ph, &n))
-        return imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: plane too large");
-    pl->pix = imz_malloc(ctx, n);
-    pl->size_map = imz_calloc(ctx, n / 16, 1);
-    pl->mode_map = imz_calloc(ctx, n / 16, 1);
-    if (!pl->pix || !pl->size_map || !pl->mode_map)
-        return IMZ_ERR_NOMEM;
-    return IMZ_OK;
-}
-
-static void free_plane(ImzContext *ctx, LossyPlane *pl)
-{
-    imz_mem_free(ctx, pl->pix);
-    imz_mem_free(ctx, pl->size_map);
-    imz_mem_free(ctx, pl->mode_map);
-}
-
 /* Chroma sample at full resolution (x, y) from a half-resolution plane: weights 9/3/3/1 of the
  * four nearest samples (chroma sited between the luma samples), edges repeated. */
 static int upsample_at(const LossyPlane *c, int x, int y)
@@ -159,7 +132,7 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
     imz_bac_dec_init(&D->bac, payload, n_payload);
     for (int c = 0; c < n_planes && st == IMZ_OK; c++) {
         const int pw = c && sub ? (w + 1) >> 1 : w, ph = c && sub ? (h + 1) >> 1 : h;
-        st = alloc_plane(ctx, &pl[c], pw, ph, c ? 1 : 0, c ? q_c : q_y);
+        st = imz_lossy_plane_alloc(ctx, &pl[c], pw, ph, c ? 1 : 0, c ? q_c : q_y);
         if (st == IMZ_OK && c == 1) {
             luma = imz_malloc(ctx, (size_t)pl[1].pw * pl[1].ph);
             if (!luma)
@@ -239,7 +212,7 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
             }
     }
     for (int c = 0; c < 3; c++)
-        free_plane(ctx, &pl[c]);
+        imz_lossy_plane_free(ctx, &pl[c]);
     imz_mem_free(ctx, alpha);
     imz_mem_free(ctx, luma);
     imz_mem_free(ctx, D);

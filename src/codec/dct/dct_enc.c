@@ -575,35 +575,6 @@ void imz_lossy_write_params(const LossyParams *p, ImzBuf *params)
     imz_buf_put_u8(params, (unsigned)(p->db_offset & 0xff));
 }
 
-static int alloc_plane(ImzContext *ctx, LossyPlane *pl, int w, int h, int type, int q)
-{
-    memset(pl, 0, sizeof *pl);
-    pl->w = w;
-    pl->h = h;
-    pl->pw = (w + 7) & ~7;
-    pl->ph = (h + 7) & ~7;
-    pl->type = type;
-    pl->q = q;
-    size_t n, nu;
-    if (!imz_mul_size((size_t)pl->pw, (size_t)pl->ph, &n))
-        return imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: plane too large");
-    nu = n / 16;
-    pl->pix = imz_malloc(ctx, n);
-    pl->size_map = imz_calloc(ctx, nu, 1);
-    pl->mode_map = imz_calloc(ctx, nu, 1);
-    if (!pl->pix || !pl->size_map || !pl->mode_map)
-        return IMZ_ERR_NOMEM;
-    return IMZ_OK;
-}
-
-static void free_plane(ImzContext *ctx, LossyPlane *pl)
-{
-    imz_mem_free(ctx, pl->pix);
-    imz_mem_free(ctx, pl->size_map);
-    imz_mem_free(ctx, pl->mode_map);
-    memset(pl, 0, sizeof *pl);
-}
-
 /* Pads a w x h plane (stride w) to pw x ph by repeating the last column and row. */
 static void pad_plane(uint8_t *dst, int pw, int ph, const uint8_t *src, int w, int h)
 {
@@ -697,7 +668,7 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
     imz_bac_enc_init(&E->bac, payload);
     for (int c = 0; c < n_planes && st == IMZ_OK; c++) {
         const int pw_ = c ? cw : w, ph_ = c ? chh : h;
-        st = alloc_plane(ctx, &pl[c], pw_, ph_, c ? 1 : 0, c ? p->q_c : p->q_y);
+        st = imz_lossy_plane_alloc(ctx, &pl[c], pw_, ph_, c ? 1 : 0, c ? p->q_c : p->q_y);
         if (st == IMZ_OK && c == 1) {
             luma = imz_malloc(ctx, (size_t)pl[1].pw * pl[1].ph);
             if (!luma)
@@ -718,7 +689,7 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
         st = payload->status;
 done:
     for (int c = 0; c < 3; c++)
-        free_plane(ctx, &pl[c]);
+        imz_lossy_plane_free(ctx, &pl[c]);
     imz_mem_free(ctx, luma);
     imz_mem_free(ctx, padded);
     imz_mem_free(ctx, lev);

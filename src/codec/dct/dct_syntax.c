@@ -322,3 +322,32 @@ int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *
     *max_v = mv;
     return 0;
 }
+
+int imz_lossy_plane_alloc(ImzContext *ctx, LossyPlane *pl, int w, int h, int type, int q)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->w = w;
+    pl->h = h;
+    pl->pw = (w + 7) & ~7;
+    pl->ph = (h + 7) & ~7;
+    pl->type = type;
+    pl->q = q;
+    size_t n, nu;
+    if (!imz_mul_size((size_t)pl->pw, (size_t)pl->ph, &n))
+        return imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: plane too large");
+    nu = n / 16;
+    pl->pix = imz_malloc(ctx, n);
+    pl->size_map = imz_calloc(ctx, nu, 1);
+    pl->mode_map = imz_calloc(ctx, nu, 1);
+    if (!pl->pix || !pl->size_map || !pl->mode_map)
+        return IMZ_ERR_NOMEM;
+    return IMZ_OK;
+}
+
+void imz_lossy_plane_free(ImzContext *ctx, LossyPlane *pl)
+{
+    imz_mem_free(ctx, pl->pix);
+    imz_mem_free(ctx, pl->size_map);
+    imz_mem_free(ctx, pl->mode_map);
+    memset(pl, 0, sizeof *pl);
+}

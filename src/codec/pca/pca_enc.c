@@ -22,6 +22,7 @@
 
 #include "codec/pca/pca.h"
 #include "codec/pca/pca_syntax.h"
+#include "transform/blocks.h"
 
 /* ---- analysis ----------------------------------------------------------------------------- */
 
@@ -90,12 +91,8 @@ static double *block_matrix(ImzContext *ctx, const ImzImage *img, int b, size_t 
         for (uint32_t bx = 0; bx < bw; bx++) {
             double *row = m + ((size_t)by * bw + bx) * (size_t)dim;
             for (int y = 0; y < b; y++) {
-                uint32_t sy = by * (uint32_t)b + (uint32_t)y;
-                sy = sy < img->height ? sy : img->height - 1;
                 for (int x = 0; x < b; x++) {
-                    uint32_t sx = bx * (uint32_t)b + (uint32_t)x;
-                    sx = sx < img->width ? sx : img->width - 1;
-                    const uint16_t *s = img->data + ((size_t)sy * img->width + sx) * ch;
+                    const uint16_t *s = imz_block_pixel(img, bx, by, b, x, y);
                     for (int c = 0; c < ch; c++)
                         row[(y * b + x) * ch + c] = s[c];
                 }

@@ -17,6 +17,7 @@
 #include "container/codec.h"
 #include "common/rng.h"
 #include "quant/kmeans.h"
+#include "transform/blocks.h"
 
 #define VQ_MAX_BLOCK 16
 #define VQ_MAX_CODEBOOK 4096
@@ -75,12 +76,8 @@ static int vq_encode(ImzContext *ctx, const ImzImage *img, const double *opt, Im
         for (uint32_t bx = 0; bx < bw; bx++) {
             float *v = pts + ((size_t)by * bw + bx) * (size_t)dim;
             for (int y = 0; y < b; y++) {
-                uint32_t sy = by * (uint32_t)b + (uint32_t)y;
-                sy = sy < img->height ? sy : img->height - 1;
                 for (int x = 0; x < b; x++) {
-                    uint32_t sx = bx * (uint32_t)b + (uint32_t)x;
-                    sx = sx < img->width ? sx : img->width - 1;
-                    const uint16_t *s = img->data + ((size_t)sy * img->width + sx) * ch;
+                    const uint16_t *s = imz_block_pixel(img, bx, by, b, x, y);
                     for (int c = 0; c < ch; c++)
                         v[(y * b + x) * ch + c] = s[c] * scale;
                 }
