@@ -145,4 +145,38 @@ int imz_ll_pal_encode(ImzContext *ctx, const ImzImage *img, ImzBuf *payload);
 /** Reads the palette payload (§11) from r into out. */
 int imz_ll_pal_decode(ImzContext *ctx, ImzReader *r, ImzImage *out);
 
+/* ---- Logistic mixing, shared by the residual model and the palette profile (§6) ---------- */
+
+/** The weighted sum of n stretched inputs, back in the stretched domain and clamped to +-2047. */
+static inline int32_t imz_ll_mix_dot(const int32_t *wt, const int32_t *in, int n)
+{
+    int64_t dot = 0;
+    for (int i = 0; i < n; i++)
+        dot += (int64_t)wt[i] * in[i];
+    int32_t d = (int32_t)(dot >> 16);
+    return d < -2047 ? -2047 : d > 2047 ? 2047 : d;
+}
+
+/** Codes (or decodes and returns) one bit with probability p16 of a one, kept inside the
+ *  coder's range. */
+static inline int imz_ll_code_bit(ImzBacEnc *enc, ImzBacDec *dec_state, int dec, int bit,
+                                  uint32_t p16)
+{
+    p16 = p16 < 32 ? 32 : p16 > 65504 ? 65504 : p16;
+    if (dec)
+        return imz_bac_dec_bit(dec_state, p16);
+    imz_bac_enc_bit(enc, bit, p16);
+    return bit;
+}
+
+/** Moves the mixing weights towards the coded bit, given the 12-bit mixed probability p12. */
+static inline void imz_ll_mix_train(int32_t *wt, const int32_t *in, int n, int bit, int32_t p12)
+{
+    int32_t err = ((bit << 12) - p12) * LL_MIX_RATE;
+    for (int i = 0; i < n; i++) {
+        int32_t nw = wt[i] + ((in[i] * err) >> LL_MIX_SHIFT);
+        wt[i] = nw < -(1 << 22) ? -(1 << 22) : nw > (1 << 22) ? (1 << 22) : nw;
+    }
+}
+
 #endif

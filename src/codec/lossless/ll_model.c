@@ -234,26 +234,13 @@ static inline int mix_bit(LlCoder *c, const int dec, int bit, ImzBacCell *ca, Im
     in[4] = cell_st(st, cc->fast);
     in[5] = cell_st(st, cc->slow);
     in[LL_MIX_IN - 1] = 256;
-    int64_t dot = 0;
-    for (int i = 0; i < LL_MIX_IN; i++)
-        dot += (int64_t)wt[i] * in[i];
-    int32_t d = (int32_t)(dot >> 16);
-    d = d < -2047 ? -2047 : d > 2047 ? 2047 : d;
+    int32_t d = imz_ll_mix_dot(wt, in, LL_MIX_IN);
     int32_t p12 = c->squash[d + 2047];
     /* Secondary estimate: 33 buckets over the stretched mix, linear interpolation. */
     int32_t ai = (d + 2048) >> 7, aw = (d + 2048) & 127;
     int32_t pa = (apm[ai] * (128 - aw) + apm[ai + 1] * aw) >> 7; /* 16-bit */
-    uint32_t p16 = (uint32_t)(p12 * 16 + pa) >> 1;
-    p16 = p16 < 32 ? 32 : p16 > 65504 ? 65504 : p16;
-    if (dec)
-        bit = imz_bac_dec_bit(&c->dec, p16);
-    else
-        imz_bac_enc_bit(&c->enc, bit, p16);
-    int32_t err = ((bit << 12) - p12) * LL_MIX_RATE;
-    for (int i = 0; i < LL_MIX_IN; i++) {
-        int32_t nw = wt[i] + ((in[i] * err) >> LL_MIX_SHIFT);
-        wt[i] = nw < -(1 << 22) ? -(1 << 22) : nw > (1 << 22) ? (1 << 22) : nw;
-    }
+    bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, (uint32_t)(p12 * 16 + pa) >> 1);
+    imz_ll_mix_train(wt, in, LL_MIX_IN, bit, p12);
     int32_t target = bit ? 65535 : 0;
     apm[ai] = (uint16_t)(apm[ai] + (((target - apm[ai]) * (128 - aw)) >> (7 + LL_APM_RATE)));
     apm[ai + 1] = (uint16_t)(apm[ai + 1] + (((target - apm[ai + 1]) * aw) >> (7 + LL_APM_RATE)));

@@ -103,23 +103,9 @@ static inline int pal_bit(PalCoder *c, const int dec, int bit, ImzBacCell *ca, I
                               st[cc->fast >> 4],
                               st[cc->slow >> 4],
                               256};
-    int64_t dot = 0;
-    for (int i = 0; i < PAL_MIX_IN; i++)
-        dot += (int64_t)wt[i] * in[i];
-    int32_t d = (int32_t)(dot >> 16);
-    d = d < -2047 ? -2047 : d > 2047 ? 2047 : d;
-    int32_t p12 = c->squash[d + 2047];
-    uint32_t p16 = (uint32_t)p12 * 16;
-    p16 = p16 < 32 ? 32 : p16 > 65504 ? 65504 : p16;
-    if (dec)
-        bit = imz_bac_dec_bit(&c->dec, p16);
-    else
-        imz_bac_enc_bit(&c->enc, bit, p16);
-    int32_t err = ((bit << 12) - p12) * LL_MIX_RATE;
-    for (int i = 0; i < PAL_MIX_IN; i++) {
-        int32_t nw = wt[i] + ((in[i] * err) >> LL_MIX_SHIFT);
-        wt[i] = nw < -(1 << 22) ? -(1 << 22) : nw > (1 << 22) ? (1 << 22) : nw;
-    }
+    int32_t p12 = c->squash[imz_ll_mix_dot(wt, in, PAL_MIX_IN) + 2047];
+    bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, (uint32_t)p12 * 16);
+    imz_ll_mix_train(wt, in, PAL_MIX_IN, bit, p12);
     imz_bac_cell_update(ca, bit);
     imz_bac_cell_update(cb, bit);
     imz_bac_cell_update(cc, bit);
