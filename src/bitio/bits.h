@@ -100,6 +100,16 @@ static inline uint32_t imz_bitr_get(ImzBitReader *r, int nbits)
     return v;
 }
 
+/** Like imz_bitr_get, but nbits may also be 0 (then 0 is returned), without a branch on it. */
+static inline uint32_t imz_bitr_get0(ImzBitReader *r, int nbits)
+{
+    if (r->n < nbits)
+        imz_bitr_refill(r);
+    uint32_t v = (uint32_t)((r->acc >> (63 - nbits)) >> 1);
+    imz_bitr_skip(r, nbits);
+    return v;
+}
+
 /** 1 if more bits were consumed than the input holds. */
 static inline int imz_bitr_overrun(const ImzBitReader *r) { return r->pad * 8 > (size_t)r->n; }
 

@@ -8,6 +8,14 @@
 
 #include <stdint.h>
 
+/* For the few functions that are written once for both coding directions and must be expanded
+ * into each caller, so that the direction becomes a constant. */
+#if defined(__GNUC__)
+#define IMZ_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define IMZ_ALWAYS_INLINE inline
+#endif
+
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int iclip(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }

@@ -5,7 +5,9 @@
 // byte and with random bit flips must fail cleanly (or, for flips the CRCs cannot see, which do not
 // exist for single flips, decode to the right shape). Plus header fields, options and limits.
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/crc32c.h"
 #include "test.h"
@@ -81,12 +83,13 @@ static int clean_failure(int st)
            st == IMZ_ERR_LIMIT;
 }
 
-static void damage_payload(const char *codec, const ImzImage *img)
+static void damage_payload(const char *codec, const ImzImage *img, const ImzOption *opts,
+                           int n_opts)
 {
     ImzContext *ctx = test_ctx();
     uint8_t *buf;
     size_t len;
-    REQUIRE(imz_encode(ctx, img, codec, NULL, 0, &buf, &len) == IMZ_OK);
+    REQUIRE(imz_encode(ctx, img, codec, opts, n_opts, &buf, &len) == IMZ_OK);
     ImzInfo info;
     REQUIRE(imz_read_info(ctx, buf, len, &info) == IMZ_OK);
     REQUIRE(info.n_chunks <= 1);
@@ -135,8 +138,19 @@ TEST(damaged_payloads_reach_decoders_safely)
     for (int i = 0; i < imz_codec_count(); i++) {
         ImzCodecInfo info;
         REQUIRE(imz_codec_info(i, &info) == IMZ_OK);
-        damage_payload(info.name, &img);
-        damage_payload(info.name, &img16);
+        damage_payload(info.name, &img, NULL, 0);
+        damage_payload(info.name, &img16, NULL, 0);
+        /* The lowest effort often selects a different coder (a fast path): damage it too. */
+        for (int k = 0; k < info.n_options; k++) {
+            const ImzOptionInfo *o = &info.options[k];
+            if (strcmp(o->name, "effort") || o->min == o->def)
+                continue;
+            char v[32];
+            snprintf(v, sizeof v, "%g", o->min);
+            ImzOption opt = {"effort", v};
+            damage_payload(info.name, &img, &opt, 1);
+            damage_payload(info.name, &img16, &opt, 1);
+        }
     }
     imz_image_free(test_ctx(), &img);
     imz_image_free(test_ctx(), &img16);

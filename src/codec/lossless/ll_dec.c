@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "codec/lossless/ll.h"
+#include "codec/lossless/ll_fast.h"
 #include "common/intops.h"
 
 typedef struct DecJob {
@@ -121,6 +122,8 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
         return imz_fail(ctx, IMZ_ERR_UNSUPPORTED, "lossless: format version %u", version);
     if (mode == LL_PROFILE_PALETTE)
         return imz_ll_pal_decode(ctx, &r, out);
+    if (mode == LL_MODE_FAST)
+        return imz_ll_fast_decode(ctx, &r, out);
     si->channels = out->channels;
     si->depth = out->bit_depth;
     si->profile = (int)(mode & 3);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "codec/lossless/ll.h"
+#include "codec/lossless/ll_fast.h"
 #include "common/intops.h"
 #include "container/codec.h"
 
@@ -397,6 +398,22 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     return st;
 }
 
+/* The image without the palette profile: the fast profile (§12) at effort 1, else §3-§10. */
+static int encode_image(ImzContext *ctx, const ImzImage *img, int effort, ImzBuf *payload)
+{
+    if (effort <= 1) {
+        imz_buf_put_u8(payload, LL_FORMAT_VERSION);
+        imz_buf_put_u8(payload, LL_MODE_FAST);
+        return imz_ll_fast_encode(ctx, img, payload);
+    }
+    LlStreamInfo si;
+    memset(&si, 0, sizeof si);
+    int st = encode_stream(ctx, img, effort, &si, payload);
+    for (int c = 0; c < 4; c++)
+        imz_mem_free(ctx, si.to_rank[c]);
+    return st;
+}
+
 static int ll_encode(ImzContext *ctx, const ImzImage *img, const double *opt, ImzBuf *params,
                      ImzBuf *payload)
 {
@@ -426,11 +443,7 @@ static int ll_encode(ImzContext *ctx, const ImzImage *img, const double *opt, Im
             return st == IMZ_ERR_NOMEM ? imz_fail(ctx, st, "lossless: out of memory") : st;
         }
         size_t base = payload->len;
-        LlStreamInfo si;
-        memset(&si, 0, sizeof si);
-        st = encode_stream(ctx, img, effort, &si, payload);
-        for (int c = 0; c < 4; c++)
-            imz_mem_free(ctx, si.to_rank[c]);
+        st = encode_image(ctx, img, effort, payload);
         if (!st && pb.len <= payload->len - base) {
             payload->len = base;
             imz_buf_append(payload, pb.data, pb.len);
@@ -441,11 +454,7 @@ static int ll_encode(ImzContext *ctx, const ImzImage *img, const double *opt, Im
             return imz_fail(ctx, st, "lossless: out of memory");
         return st;
     }
-    LlStreamInfo si;
-    memset(&si, 0, sizeof si);
-    st = encode_stream(ctx, img, effort, &si, payload);
-    for (int c = 0; c < 4; c++)
-        imz_mem_free(ctx, si.to_rank[c]);
+    st = encode_image(ctx, img, effort, payload);
     if (st == IMZ_ERR_NOMEM)
         return imz_fail(ctx, st, "lossless: out of memory");
     return st;

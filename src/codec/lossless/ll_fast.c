@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SPDX-FileCopyrightText: imz authors
+//
+// The fast profile of the `lossless` codec (docs/format/lossless.md §12). Speed comes from doing
+// little per sample: one median prediction corrected by a per-context bias (the LOCO-I/JPEG-LS
+// construction), a context from the neighbours' error magnitudes, and a token under a static rANS
+// table. The encoder makes two passes over each group of rows: the first computes tokens and
+// counts them, the second writes the tables and runs rANS backwards over the tokens. Encoder and
+// decoder share code_plane_row(), so the model exists once.
+
+#include "codec/lossless/ll_fast.h"
+
+#include <string.h>
+
+#include "bitio/bits.h"
+#include "codec/lossless/ll_rct.h"
+#include "common/intops.h"
+#include "common/parallel.h"
+#include "entropy/bac.h"
+#include "entropy/rans.h"
+
+#define FAST_PAD 2
+#define FAST_NACT 16   /* classes of neighbouring error energy */
+#define FAST_NREF 4    /* classes of the reference plane's error at the same pixel */
+#define FAST_NTOK 48   /* residual tokens (§12.4) */
+#define FAST_NBIAS 729 /* bias contexts: three gradients quantised to 9 levels */
+#define FAST_MAX_CTX (FAST_NACT * (2 + 2 * FAST_NREF))
+#define FAST_MAX_GROUPS 1024
+#define FAST_RESET 128     /* bias statistics are halved at this count */
+#define FAST_GRAD_MAX 1024 /* |gradient| >> shift stays below this (§12.3) */
+#define FAST_ACT_MAX 4096  /* error energy >> shift stays below this */
+
+typedef struct FastPlane {
+    int32_t *row[2], *err[2]; /* [0] current row, [1] the row above; FAST_PAD each side */
+    int32_t lo, hi;           /* every value of the plane lies in [lo, hi] */
+    int ctx0;                 /* first token context of the plane */
+    int ref;                  /* plane whose errors refine the context, or -1 */
+    int16_t bias_c[FAST_NBIAS], bias_n[FAST_NBIAS];
+    int32_t bias_b[FAST_NBIAS];
+} FastPlane;
+
+typedef struct FastCoder {
+    int width, n_planes, n_ctx, channels, rct;
+    int bits, shift; /* samples are below 2^bits; classes look at magnitudes >> shift */
+    int32_t cmax;    /* bias limit */
+    /* Classes of gradients and error energies scaled down by `shift`; the plane bounds keep
+     * every index inside (§12.3). */
+    uint16_t grad_q[3][2 * FAST_GRAD_MAX + 1]; /* level * 81, * 9, * 1; index d + FAST_GRAD_MAX */
+    uint8_t act_q[FAST_ACT_MAX];
+    uint8_t ref_q[FAST_ACT_MAX];
+    FastPlane plane[4];
+    int32_t *mem;
+    /* encoder: each plane's tokens and contexts in coding order, their counts, the raw bits */
+    uint16_t *sym[4]; /* context * FAST_NTOK + token */
+    size_t n;
+    uint32_t *counts; /* indexed like sym */
+    /* raw bits, MSB first, written by put_raw into room reserved row by row */
+    uint8_t *raw_p;
+    uint64_t raw_acc;
+    int raw_n;
+    /* decoder: one rANS stream per plane, so the planes' dependency chains overlap */
+    ImzRansDec rd[4];
+    ImzBitReader rr;
+    const ImzRansTable *tab;
+} FastCoder;
+
+/* ---- The model (§12.3), shared by both directions -------------------------------------------- */
+
+/* Planes: alpha first (if any), then the colour planes; the second and third colour planes take
+ * their context set from the first colour plane's error at the same pixel. */
+static void plane_layout(FastCoder *c)
+{
+    int ch = c->channels, alpha = ch == 2 || ch == 4, first = alpha ? 1 : 0;
+    int32_t maxv = (int32_t)((1u << c->bits) - 1);
+    c->n_planes = ch;
+    int ctx = 0;
+    for (int p = 0; p < ch; p++) {
+        FastPlane *pl = &c->plane[p];
+        int chroma = ch >= 3 && p > first;
+        pl->lo = chroma && c->rct != LL_RCT_NONE ? -maxv : 0;
+        pl->hi = maxv;
+        pl->ref = chroma ? first : -1;
+        pl->ctx0 = ctx;
+        ctx += chroma ? FAST_NACT * FAST_NREF : FAST_NACT;
+    }
+    c->n_ctx = ctx;
+    for (int d = -FAST_GRAD_MAX; d <= FAST_GRAD_MAX; d++) {
+        int a = d < 0 ? -d : d, q = (a > 0) + (a >= 2) + (a >= 5) + (a >= 14);
+        int level = d < 0 ? 4 - q : 4 + q;
+        c->grad_q[0][d + FAST_GRAD_MAX] = (uint16_t)(level * 81);
+        c->grad_q[1][d + FAST_GRAD_MAX] = (uint16_t)(level * 9);
+        c->grad_q[2][d + FAST_GRAD_MAX] = (uint16_t)level;
+    }
+    for (int a = 0; a < FAST_ACT_MAX; a++) {
+        /* two classes per octave */
+        int k = a < 4 ? a : 2 * ulog2((uint32_t)a) + ((a >> (ulog2((uint32_t)a) - 1)) & 1);
+        c->act_q[a] = (uint8_t)(k < FAST_NACT ? k : FAST_NACT - 1);
+        c->ref_q[a] = (uint8_t)((a > 0) + (a >= 3) + (a >= 8));
+    }
+    c->cmax = (128 << c->shift) - 1;
+}
+
+/* Token t stands for the values tok_base[t] + [0, 2^tok_bits[t]) of the zigzagged residual: 0..15
+ * themselves, then two tokens per octave (the bit below the leading one), the rest raw (§12.4). */
+static const uint32_t tok_base[FAST_NTOK] = {
+    0,     1,     2,     3,     4,     5,     6,      7,      8,      9,      10,     11,
+    12,    13,    14,    15,    16,    24,    32,     48,     64,     96,     128,    192,
+    256,   384,   512,   768,   1024,  1536,  2048,   3072,   4096,   6144,   8192,   12288,
+    16384, 24576, 32768, 49152, 65536, 98304, 131072, 196608, 262144, 393216, 524288, 786432};
+static const uint8_t tok_bits[FAST_NTOK] = {
+    0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  3,  3,  4,  4,  5,  5,  6,  6,
+    7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18};
+
+/* The row coder works on local copies of everything it touches per sample (the plane's row
+ * pointers, the tables, the coder states), made before the row and written back after it: stores
+ * into the sample arrays could otherwise alias the coder's fields and force reloads. */
+typedef struct RowPlane {
+    int32_t *cur, *up, *e, *eu;
+    const int32_t *eref; /* errors of the reference plane, or NULL */
+    int16_t *bias_c, *bias_n;
+    int32_t *bias_b;
+    int32_t lo, hi;
+    uint16_t *sym;           /* encoder */
+    const ImzRansTable *tab; /* decoder, from the plane's first context */
+    int ctx0;
+} RowPlane;
+
+typedef struct RowState {
+    const uint16_t *grad_q[3]; /* each points at the entry for 0 */
+    const uint8_t *act_q, *ref_q;
+    int shift;
+    int32_t cmax;
+    uint32_t *counts; /* encoder: token counts, indexed like FastCoder.sym */
+    uint8_t *raw_p;   /* encoder: raw bits */
+    uint64_t raw_acc;
+    int raw_n;
+    ImzBitReader rr; /* decoder */
+} RowState;
+
+/* Appends k <= 24 raw bits without a branch: 8 bytes are stored each time and the position moves
+ * by the whole bytes completed. The caller has reserved room for the row (see encode_group). */
+static inline void put_raw(RowState *s, uint32_t v, int k)
+{
+    s->raw_acc = (s->raw_acc << k) | v;
+    s->raw_n += k;
+    uint64_t top = (s->raw_acc << (63 - s->raw_n)) << 1; /* pending bits, left-aligned */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    top = __builtin_bswap64(top);
+    memcpy(s->raw_p, &top, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        s->raw_p[i] = (uint8_t)(top >> (56 - 8 * i));
+#endif
+    s->raw_p += s->raw_n >> 3;
+    s->raw_n &= 7;
+}
+
+/* Codes sample x of a plane's current row (the row above exists unless first_row): v is the
+ * sample (encoder), or the decoded sample is returned (decoder). */
+static IMZ_ALWAYS_INLINE void code_sample(RowState *s, RowPlane *r, ImzRansDec *rd, int x,
+                                          int first_row, const int has_ref, const int dec)
+{
+    int32_t *cur = r->cur, *up = r->up, *e = r->e, *eu = r->eu;
+    const int32_t lo = r->lo, hi = r->hi;
+    int32_t pred;
+    uint32_t act;
+    int q = 0;
+    if (first_row) {
+        /* The first row of a group: the left neighbour alone. */
+        pred = x ? cur[x - 1] : lo > 0 ? lo : hi < 0 ? hi : 0;
+        pred = pred < lo ? lo : pred > hi ? hi : pred;
+        act = (uint32_t)(x ? 2 * e[x - 1] : 0);
+    } else {
+        const int32_t N = up[x], W = cur[x - 1], NW = up[x - 1], NE = up[x + 1];
+        const int32_t mx = imax(N, W), mn = imin(N, W), g = N + W - NW;
+        pred = g > mx ? mx : g < mn ? mn : g;
+        q = s->grad_q[0][(NE - N) >> s->shift] + s->grad_q[1][(N - NW) >> s->shift] +
+            s->grad_q[2][(NW - W) >> s->shift];
+        pred += r->bias_c[q];
+        pred = pred < lo ? lo : pred > hi ? hi : pred;
+        act = (uint32_t)(e[x - 1] + eu[x] + ((eu[x - 1] + eu[x + 1] + e[x - 2] + eu[x + 2]) >> 1));
+    }
+    int ctx = s->act_q[act >> s->shift];
+    if (has_ref)
+        ctx += FAST_NACT * s->ref_q[(uint32_t)r->eref[x] >> s->shift];
+    int32_t v;
+    if (!dec) {
+        v = cur[x];
+        const int32_t res = v - pred;
+        const uint32_t u = ((uint32_t)res << 1) ^ (uint32_t)(res >> 31); /* zigzag */
+        const int n = ulog2(u | 16);
+        const uint32_t t = u < 16 ? u : 16 + 2 * (uint32_t)(n - 4) + ((u >> (n - 1)) & 1);
+        put_raw(s, u - tok_base[t], tok_bits[t]);
+        const int sym = (r->ctx0 + ctx) * FAST_NTOK + (int)t;
+        r->sym[x] = (uint16_t)sym;
+        s->counts[sym]++;
+    } else {
+        const uint32_t t = (uint32_t)imz_rans_dec_get(rd, &r->tab[ctx]);
+        const uint32_t u = tok_base[t] | imz_bitr_get0(&s->rr, tok_bits[t]);
+        v = pred + (int32_t)((u >> 1) ^ (0u - (u & 1)));
+        /* A corrupt stream may decode anything: keep values where the arithmetic cannot
+         * overflow (§12.3); the caller's row check then rejects them. */
+        v = v < lo - hi ? lo - hi : v > hi - lo ? hi - lo : v;
+        cur[x] = v;
+    }
+    const int32_t err = v - pred;
+    e[x] = iabs(err);
+    if (first_row)
+        return;
+    /* Bias cancellation: C follows the mean error of the context (LOCO-I's update). */
+    int32_t b = r->bias_b[q] + err, n = r->bias_n[q], cc = r->bias_c[q];
+    if (n == FAST_RESET) {
+        b >>= 1;
+        n >>= 1;
+    }
+    n++;
+    /* Written without branches: which way the bias moves is as random as the residual. */
+    const int neg = b <= -n, pos = b > 0;
+    cc += pos - neg;
+    cc = cc < -s->cmax ? -s->cmax : cc > s->cmax ? s->cmax : cc;
+    b += neg ? n : 0;
+    b -= pos ? n : 0;
+    b = neg && b <= -n ? -n + 1 : b;
+    b = pos && b > 0 ? 0 : b;
+    r->bias_b[q] = b;
+    r->bias_n[q] = (int16_t)n;
+    r->bias_c[q] = (int16_t)cc;
+}
+
+/* Codes the current row of every plane, pixel by pixel (planes interleaved). */
+static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int dec)
+{
+    const int w = c->width, np = c->n_planes;
+    RowPlane rp[4];
+    RowState s;
+    ImzRansDec rd[4];
+    for (int k = 0; k < 3; k++)
+        s.grad_q[k] = c->grad_q[k] + FAST_GRAD_MAX;
+    s.act_q = c->act_q;
+    s.ref_q = c->ref_q;
+    s.shift = c->shift;
+    s.cmax = c->cmax;
+    if (dec) {
+        for (int p = 0; p < np; p++)
+            rd[p] = c->rd[p];
+        s.rr = c->rr;
+    } else {
+        s.counts = c->counts;
+        s.raw_p = c->raw_p;
+        s.raw_acc = c->raw_acc;
+        s.raw_n = c->raw_n;
+    }
+    for (int p = 0; p < np; p++) {
+        FastPlane *pl = &c->plane[p];
+        RowPlane *r = &rp[p];
+        r->cur = pl->row[0] + FAST_PAD;
+        r->up = pl->row[1] + FAST_PAD;
+        r->e = pl->err[0] + FAST_PAD;
+        r->eu = pl->err[1] + FAST_PAD;
+        r->eref = pl->ref >= 0 ? c->plane[pl->ref].err[0] + FAST_PAD : NULL;
+        r->bias_c = pl->bias_c;
+        r->bias_n = pl->bias_n;
+        r->bias_b = pl->bias_b;
+        r->lo = pl->lo;
+        r->hi = pl->hi;
+        r->ctx0 = pl->ctx0;
+        if (dec) {
+            r->tab = c->tab + pl->ctx0;
+        } else {
+            r->sym = c->sym[p] + c->n;
+        }
+        r->cur[-1] = r->up[0];
+        r->up[-1] = r->up[0];
+        r->up[w] = r->up[w - 1];
+        r->e[-2] = r->e[-1] = r->eu[0];
+        r->eu[-1] = r->eu[0];
+        r->eu[w] = r->eu[w + 1] = r->eu[w - 1];
+    }
+    /* The planes of a pixel are written out one by one, so that each copy of code_sample works
+     * on fixed locals (rp[P], rd[P]) and knows at compile time whether its plane has a reference
+     * plane (plane_layout); the planes' dependency chains then overlap. */
+#define FAST_SAMPLE(NP, P)                                                                         \
+    code_sample(&s, &rp[P], &rd[P], x, first_row, (NP) >= 3 && (P) > ((NP) == 4), dec)
+    switch (np) {
+    case 1:
+        for (int x = 0; x < w; x++)
+            FAST_SAMPLE(1, 0);
+        break;
+    case 2:
+        for (int x = 0; x < w; x++) {
+            FAST_SAMPLE(2, 0);
+            FAST_SAMPLE(2, 1);
+        }
+        break;
+    case 3:
+        for (int x = 0; x < w; x++) {
+            FAST_SAMPLE(3, 0);
+            FAST_SAMPLE(3, 1);
+            FAST_SAMPLE(3, 2);
+        }
+        break;
+    default:
+        for (int x = 0; x < w; x++) {
+            FAST_SAMPLE(4, 0);
+            FAST_SAMPLE(4, 1);
+            FAST_SAMPLE(4, 2);
+            FAST_SAMPLE(4, 3);
+        }
+        break;
+    }
+#undef FAST_SAMPLE
+    if (dec) {
+        for (int p = 0; p < np; p++)
+            c->rd[p] = rd[p];
+        c->rr = s.rr;
+    } else {
+        c->raw_p = s.raw_p;
+        c->raw_acc = s.raw_acc;
+        c->raw_n = s.raw_n;
+        c->n += (size_t)w;
+    }
+}
+
+/* Specialised copies of the row coder for each direction. */
+static void encode_row(FastCoder *c, int first)
+{
+    if (first)
+        code_row(c, 1, 0);
+    else
+        code_row(c, 0, 0);
+}
+
+static void decode_row(FastCoder *c, int first)
+{
+    if (first)
+        code_row(c, 1, 1);
+    else
+        code_row(c, 0, 1);
+}
+
+static void next_row(FastCoder *c)
+{
+    for (int p = 0; p < c->n_planes; p++) {
+        FastPlane *pl = &c->plane[p];
+        int32_t *t = pl->row[0];
+        pl->row[0] = pl->row[1];
+        pl->row[1] = t;
+        t = pl->err[0];
+        pl->err[0] = pl->err[1];
+        pl->err[1] = t;
+    }
+}
+
+static int coder_init(ImzContext *ctx, FastCoder *c, const ImzImage *img, int rct, int bits)
+{
+    memset(c, 0, sizeof *c);
+    c->width = (int)img->width;
+    c->channels = img->channels;
+    c->rct = rct;
+    c->bits = bits;
+    c->shift = bits > 8 ? bits - 8 : 0;
+    plane_layout(c);
+    size_t stride = (size_t)c->width + 2 * FAST_PAD;
+    c->mem = imz_calloc(ctx, stride * 4 * (size_t)c->n_planes, sizeof(int32_t));
+    if (!c->mem)
+        return IMZ_ERR_NOMEM;
+    for (int p = 0; p < c->n_planes; p++) {
+        FastPlane *pl = &c->plane[p];
+        int32_t *m = c->mem + stride * 4 * (size_t)p;
+        pl->row[0] = m;
+        pl->row[1] = m + stride;
+        pl->err[0] = m + 2 * stride;
+        pl->err[1] = m + 3 * stride;
+        for (int i = 0; i < FAST_NBIAS; i++)
+            pl->bias_n[i] = 1;
+    }
+    return IMZ_OK;
+}
+
+/* ---- Pixels to planes and back (§12.2) ------------------------------------------------------- */
+
+static void map_row(FastCoder *c, const ImzImage *img, uint32_t y)
+{
+    const int ch = c->channels, w = c->width, alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0;
+    const uint16_t *s = img->data + (size_t)y * (size_t)w * (size_t)ch;
+    int32_t *pv[4];
+    for (int p = 0; p < ch; p++)
+        pv[p] = c->plane[p].row[0] + FAST_PAD;
+    for (int x = 0; x < w; x++, s += ch) {
+        if (alpha)
+            pv[0][x] = s[ch - 1];
+        if (ch >= 3) {
+            int32_t o[3];
+            imz_ll_rct_fwd(c->rct, s[0], s[1], s[2], o);
+            pv[col][x] = o[0];
+            pv[col + 1][x] = o[1];
+            pv[col + 2][x] = o[2];
+        } else {
+            pv[col][x] = s[0];
+        }
+    }
+}
+
+static int unmap_row(const FastCoder *c, ImzImage *img, uint32_t y)
+{
+    const int ch = c->channels, w = c->width, alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0;
+    const int32_t maxv = (int32_t)((1u << c->bits) - 1);
+    uint16_t *d = img->data + (size_t)y * (size_t)w * (size_t)ch;
+    const int32_t *pv[4];
+    for (int p = 0; p < ch; p++)
+        pv[p] = c->plane[p].row[0] + FAST_PAD;
+    uint32_t bad = 0;
+    for (int x = 0; x < w; x++, d += ch) {
+        int32_t m[4];
+        if (ch >= 3) {
+            int32_t in[3] = {pv[col][x], pv[col + 1][x], pv[col + 2][x]};
+            imz_ll_rct_inv(c->rct, in, &m[0], &m[1], &m[2]);
+        } else {
+            m[0] = pv[col][x];
+        }
+        if (alpha)
+            m[ch - 1] = pv[0][x];
+        for (int k = 0; k < ch; k++) {
+            bad |= (uint32_t)m[k] > (uint32_t)maxv;
+            d[k] = (uint16_t)m[k];
+        }
+    }
+    return bad ? IMZ_ERR_CORRUPT : IMZ_OK;
+}
+
+/* ---- Encoder ------------------------------------------------------------------------------- */
+
+typedef struct FastJob {
+    ImzContext *ctx;
+    const ImzImage *img; /* encoder input */
+    ImzImage *out;       /* decoder output */
+    int rct, bits;
+    uint32_t y0, y1;
+    ImzBuf buf;          /* encoder: the group's bytes */
+    const uint8_t *data; /* decoder: the group's bytes */
+    size_t len;
+    int status;
+} FastJob;
+
+static void put_tables(FastCoder *c, ImzBuf *out, ImzRansSym (*sym)[FAST_NTOK])
+{
+    ImzBacEnc e;
+    imz_bac_enc_init(&e, out);
+    ImzBacCell used, cells[IMZ_RANS_TABLE_CELLS];
+    imz_bac_cell_init(&used);
+    for (int i = 0; i < IMZ_RANS_TABLE_CELLS; i++)
+        imz_bac_cell_init(&cells[i]);
+    for (int k = 0; k < c->n_ctx; k++) {
+        int any = 0;
+        for (int t = 0; t < FAST_NTOK && !any; t++)
+            any = c->counts[k * FAST_NTOK + t] != 0;
+        imz_bac_put(&e, &used, any);
+        imz_rans_normalize(c->counts + k * FAST_NTOK, FAST_NTOK, sym[k]);
+        if (any)
+            imz_rans_put_table(&e, cells, sym[k], FAST_NTOK);
+    }
+    imz_bac_enc_finish(&e);
+}
+
+static void encode_group(void *arg)
+{
+    FastJob *j = arg;
+    ImzContext *ctx = j->ctx;
+    FastCoder c;
+    int st = coder_init(ctx, &c, j->img, j->rct, j->bits);
+    const int np = c.n_planes;
+    size_t n = 0, rans_cap = 0;
+    uint8_t *rans = NULL;
+    ImzRansSym(*sym)[FAST_NTOK] = NULL;
+    ImzRansEncSym *esym = NULL; /* indexed by context * FAST_NTOK + token, like c.sym */
+    ImzBuf tables, raw;
+    imz_buf_init(&tables, ctx);
+    imz_buf_init(&raw, ctx);
+    if (!st && (!imz_mul_size((size_t)(j->y1 - j->y0), (size_t)c.width, &n) ||
+                !imz_mul_size(n, 2 * (size_t)np, &rans_cap) ||
+                !imz_add_size(rans_cap, 8 * (size_t)np, &rans_cap)))
+        st = IMZ_ERR_LIMIT;
+    if (!st) {
+        uint16_t *arrays = imz_malloc_array(ctx, n ? n : 1, sizeof(uint16_t) * (size_t)np);
+        for (int p = 0; p < np && arrays; p++)
+            c.sym[p] = arrays + (size_t)p * n;
+        c.counts = imz_calloc(ctx, (size_t)c.n_ctx * FAST_NTOK, sizeof *c.counts);
+        sym = imz_malloc_array(ctx, (size_t)c.n_ctx, sizeof *sym);
+        esym = imz_malloc_array(ctx, (size_t)c.n_ctx * FAST_NTOK, sizeof *esym);
+        rans = imz_malloc(ctx, rans_cap);
+        if (!arrays || !c.counts || !sym || !esym || !rans)
+            st = IMZ_ERR_NOMEM;
+    }
+    if (!st) {
+        /* a row's raw bits: at most 18 per sample, plus the 8-byte store of put_raw */
+        size_t row_room = (size_t)c.width * (size_t)np * 18 / 8 + 16;
+        for (uint32_t y = j->y0; y < j->y1; y++) {
+            uint8_t *room = imz_buf_reserve(&raw, row_room);
+            if (!room)
+                break;
+            c.raw_p = room;
+            next_row(&c);
+            map_row(&c, j->img, y);
+            encode_row(&c, y == j->y0);
+            raw.len += (size_t)(c.raw_p - room);
+        }
+        if (c.raw_n)
+            imz_buf_put_u8(&raw, (unsigned)(c.raw_acc << (8 - c.raw_n)) & 0xff);
+        put_tables(&c, &tables, sym);
+        for (int k = 0; k < c.n_ctx; k++)
+            for (int t = 0; t < FAST_NTOK; t++)
+                imz_rans_enc_sym_init(&esym[k * FAST_NTOK + t], sym[k][t]);
+        /* Each plane's stream is written backwards into its own part of `rans`. */
+        ImzRansEnc re[4];
+        size_t part = rans_cap / (size_t)np;
+        for (int p = 0; p < np; p++)
+            imz_rans_enc_init(&re[p], rans + part * (size_t)p, rans + part * (size_t)(p + 1));
+        /* the planes written out, as in code_row, so that their chains overlap */
+        if (np == 3) {
+            for (size_t i = n; i-- > 0;) {
+                imz_rans_enc_put(&re[0], &esym[c.sym[0][i]]);
+                imz_rans_enc_put(&re[1], &esym[c.sym[1][i]]);
+                imz_rans_enc_put(&re[2], &esym[c.sym[2][i]]);
+            }
+        } else {
+            for (size_t i = n; i-- > 0;)
+                for (int p = 0; p < np; p++)
+                    imz_rans_enc_put(&re[p], &esym[c.sym[p][i]]);
+        }
+        for (int p = 0; p < np; p++)
+            imz_rans_enc_flush(&re[p]);
+        imz_buf_put_varint(&j->buf, tables.len);
+        imz_buf_append(&j->buf, tables.data, tables.len);
+        imz_buf_put_varint(&j->buf, raw.len);
+        imz_buf_append(&j->buf, raw.data, raw.len);
+        for (int p = 0; p + 1 < np; p++)
+            imz_buf_put_varint(&j->buf, (uint64_t)(rans + part * (size_t)(p + 1) - re[p].pos));
+        for (int p = 0; p < np; p++)
+            imz_buf_append(&j->buf, re[p].pos, (size_t)(rans + part * (size_t)(p + 1) - re[p].pos));
+        st = tables.status ? tables.status : raw.status ? raw.status : j->buf.status;
+    }
+    imz_buf_free(&tables);
+    imz_buf_free(&raw);
+    imz_mem_free(ctx, rans);
+    imz_mem_free(ctx, esym);
+    imz_mem_free(ctx, sym);
+    imz_mem_free(ctx, c.counts);
+    imz_mem_free(ctx, c.sym[0]);
+    imz_mem_free(ctx, c.mem);
+    j->status = st;
+}
+
+/* Estimated bits of median-predictor residuals of the colour planes after transform rct, on up
+ * to 16 rows spread over the image. */
+static uint64_t rct_cost(const ImzImage *img, int rct)
+{
+    const int ch = img->channels;
+    const size_t w = img->width;
+    uint64_t cost = 0;
+    uint32_t step = img->height > 17 ? (img->height - 1) / 16 : 1;
+    for (uint32_t y = 1; y < img->height; y += step) {
+        const uint16_t *cur = img->data + (size_t)y * w * ch, *up = cur - w * ch;
+        int32_t pw[3], pn[3], pnw[3], pv[3];
+        imz_ll_rct_fwd(rct, up[0], up[1], up[2], pnw);
+        imz_ll_rct_fwd(rct, cur[0], cur[1], cur[2], pw);
+        for (size_t x = 1; x < w; x++) {
+            const uint16_t *s = cur + x * ch, *u = up + x * ch;
+            imz_ll_rct_fwd(rct, u[0], u[1], u[2], pn);
+            imz_ll_rct_fwd(rct, s[0], s[1], s[2], pv);
+            for (int k = 0; k < 3; k++) {
+                int32_t mx = imax(pn[k], pw[k]), mn = imin(pn[k], pw[k]),
+                        g = pn[k] + pw[k] - pnw[k];
+                uint32_t a = (uint32_t)iabs(pv[k] - (g > mx ? mx : g < mn ? mn : g));
+                cost += a ? (uint64_t)ulog2(a) * 2 + 2 : 1;
+                pnw[k] = pn[k];
+                pw[k] = pv[k];
+            }
+        }
+    }
+    return cost;
+}
+
+int imz_ll_fast_encode(ImzContext *ctx, const ImzImage *img, ImzBuf *payload)
+{
+    int rct = LL_RCT_NONE;
+    if (img->channels >= 3) {
+        uint64_t best = UINT64_MAX;
+        for (int r = 0; r < LL_N_RCT; r++) {
+            uint64_t cost = rct_cost(img, r);
+            if (cost < best) {
+                best = cost;
+                rct = r;
+            }
+        }
+    }
+    /* Thresholds and classes scale with the bits the samples actually use. */
+    size_t n_samples = (size_t)img->width * img->height * (size_t)img->channels;
+    uint32_t maxs = 0;
+    for (size_t i = 0; i < n_samples; i++)
+        maxs |= img->data[i];
+    int bits = maxs ? ulog2(maxs) + 1 : 1;
+
+    int n_groups = 1, threads = imz_thread_count(ctx);
+    if (threads > 1)
+        n_groups = imax(1, imin(imin(threads, FAST_MAX_GROUPS), (int)(img->height / 16)));
+    FastJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(FastJob));
+    if (!jobs)
+        return imz_fail(ctx, IMZ_ERR_NOMEM, "lossless: out of memory");
+    uint32_t rows_per = (img->height + (uint32_t)n_groups - 1) / (uint32_t)n_groups;
+    for (int g = 0; g < n_groups; g++) {
+        FastJob *j = &jobs[g];
+        j->ctx = ctx;
+        j->img = img;
+        j->rct = rct;
+        j->bits = bits;
+        j->y0 = imin((int)img->height, (int)((uint32_t)g * rows_per));
+        j->y1 = imin((int)img->height, (int)((uint32_t)(g + 1) * rows_per));
+        imz_buf_init(&j->buf, ctx);
+    }
+    while (n_groups > 1 && jobs[n_groups - 1].y0 >= jobs[n_groups - 1].y1)
+        n_groups--;
+    imz_parallel_run(ctx, jobs, sizeof *jobs, n_groups, encode_group);
+
+    int st = IMZ_OK;
+    for (int g = 0; g < n_groups && !st; g++)
+        st = jobs[g].status;
+    if (!st) {
+        imz_buf_put_u8(payload, (unsigned)rct);
+        imz_buf_put_u8(payload, (unsigned)bits);
+        imz_buf_put_varint(payload, (uint64_t)n_groups - 1);
+        for (int g = 0; g < n_groups; g++) {
+            if (g + 1 < n_groups)
+                imz_buf_put_varint(payload, jobs[g].y1 - jobs[g].y0 - 1);
+            imz_buf_put_varint(payload, jobs[g].buf.len);
+        }
+        for (int g = 0; g < n_groups; g++)
+            imz_buf_append(payload, jobs[g].buf.data, jobs[g].buf.len);
+        st = payload->status;
+    }
+    for (int g = 0; g < n_groups; g++)
+        imz_buf_free(&jobs[g].buf);
+    imz_mem_free(ctx, jobs);
+    if (st == IMZ_ERR_NOMEM)
+        return imz_fail(ctx, st, "lossless: out of memory");
+    return st ? imz_fail(ctx, st, "lossless: image too large for the fast profile") : IMZ_OK;
+}
+
+/* ---- Decoder ------------------------------------------------------------------------------- */
+
+static int get_tables(FastCoder *c, const uint8_t *p, size_t len, ImzRansTable *tab)
+{
+    ImzBacDec d;
+    imz_bac_dec_init(&d, p, len);
+    ImzBacCell used, cells[IMZ_RANS_TABLE_CELLS];
+    imz_bac_cell_init(&used);
+    for (int i = 0; i < IMZ_RANS_TABLE_CELLS; i++)
+        imz_bac_cell_init(&cells[i]);
+    for (int k = 0; k < c->n_ctx; k++) {
+        if (imz_bac_get(&d, &used)) {
+            if (imz_rans_get_table(&d, cells, FAST_NTOK, &tab[k]))
+                return IMZ_ERR_CORRUPT;
+        } else {
+            /* An unused context: any symbol it yields is caught by the end-of-stream check. */
+            memset(tab[k].slot_sym, 0, sizeof tab[k].slot_sym);
+            memset(tab[k].sym, 0, sizeof tab[k].sym);
+            tab[k].sym[0].freq = IMZ_RANS_SCALE;
+        }
+    }
+    return d.overrun ? IMZ_ERR_TRUNCATED : IMZ_OK;
+}
+
+static void decode_group(void *arg)
+{
+    FastJob *j = arg;
+    ImzContext *ctx = j->ctx;
+    FastCoder c;
+    ImzRansTable *tab = NULL;
+    int st = coder_init(ctx, &c, j->out, j->rct, j->bits);
+    if (!st) {
+        tab = imz_malloc_array(ctx, (size_t)c.n_ctx, sizeof *tab);
+        if (!tab)
+            st = IMZ_ERR_NOMEM;
+    }
+    ImzReader r;
+    imz_reader_init(&r, j->data, j->len);
+    uint64_t tlen = imz_read_varint(&r);
+    const uint8_t *tp = tlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)tlen) : NULL;
+    uint64_t rlen = imz_read_varint(&r);
+    const uint8_t *rp = rlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)rlen) : NULL;
+    if (!st && (r.overflow || !tp || !rp))
+        st = IMZ_ERR_TRUNCATED;
+    if (!st)
+        st = get_tables(&c, tp, (size_t)tlen, tab);
+    size_t slen[4] = {0};
+    for (int p = 0; p + 1 < c.n_planes && !st; p++) {
+        uint64_t v = imz_read_varint(&r);
+        if (r.overflow || v > imz_reader_left(&r))
+            st = IMZ_ERR_TRUNCATED;
+        slen[p] = (size_t)v;
+    }
+    if (!st) {
+        c.tab = tab;
+        imz_bitr_init(&c.rr, rp, (size_t)rlen);
+        const uint8_t *sp = r.p;
+        size_t left = imz_reader_left(&r);
+        for (int p = 0; p < c.n_planes; p++) {
+            size_t len = p + 1 < c.n_planes ? slen[p] : left;
+            len = len < left ? len : left;
+            imz_rans_dec_init(&c.rd[p], sp, len);
+            sp += len;
+            left -= len;
+        }
+        for (uint32_t y = j->y0; y < j->y1 && !st; y++) {
+            next_row(&c);
+            decode_row(&c, y == j->y0);
+            st = unmap_row(&c, j->out, y);
+            /* Far past the end only zeros come in: stop rather than decode garbage. */
+            size_t over = c.rr.pad;
+            for (int p = 0; p < c.n_planes; p++)
+                over += c.rd[p].overrun;
+            if (!st && over > 8)
+                st = IMZ_ERR_TRUNCATED;
+        }
+        int done = !imz_bitr_overrun(&c.rr);
+        for (int p = 0; p < c.n_planes; p++)
+            done &= imz_rans_dec_done(&c.rd[p]);
+        if (!st && !done)
+            st = IMZ_ERR_CORRUPT;
+    }
+    imz_mem_free(ctx, tab);
+    imz_mem_free(ctx, c.mem);
+    j->status = st;
+}
+
+int imz_ll_fast_decode(ImzContext *ctx, ImzReader *r, ImzImage *out)
+{
+    unsigned rct = imz_read_u8(r), bits = imz_read_u8(r);
+    uint64_t n_groups = imz_read_varint(r) + 1;
+    if (r->overflow)
+        return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: stream header truncated");
+    if (rct >= LL_N_RCT || (out->channels < 3 && rct) || bits < 1 || (int)bits > out->bit_depth)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad fast-profile header");
+    if (n_groups > FAST_MAX_GROUPS || n_groups > out->height)
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: %llu row groups",
+                        (unsigned long long)n_groups);
+    int ng = (int)n_groups;
+    FastJob *jobs = imz_calloc(ctx, (size_t)ng, sizeof(FastJob));
+    if (!jobs)
+        return imz_fail(ctx, IMZ_ERR_NOMEM, "lossless: out of memory");
+    uint32_t y = 0;
+    uint64_t total = 0;
+    int st = IMZ_OK;
+    for (int g = 0; g < ng && !st; g++) {
+        uint64_t rows = g + 1 < ng ? imz_read_varint(r) + 1 : (uint64_t)(out->height - y);
+        uint64_t len = imz_read_varint(r);
+        if (r->overflow)
+            st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: group table truncated");
+        else if (rows == 0 || rows > out->height - y || len > imz_reader_left(r))
+            st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad row group %d", g);
+        if (st)
+            break;
+        FastJob *j = &jobs[g];
+        j->ctx = ctx;
+        j->out = out;
+        j->rct = (int)rct;
+        j->bits = (int)bits;
+        j->y0 = y;
+        j->y1 = y + (uint32_t)rows;
+        j->len = (size_t)len;
+        y += (uint32_t)rows;
+        total += len;
+    }
+    if (!st && y != out->height)
+        st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: row groups cover %u of %u rows", y,
+                      out->height);
+    if (!st && total > imz_reader_left(r))
+        st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: payload shorter than its groups");
+    if (!st) {
+        const uint8_t *p = r->p;
+        for (int g = 0; g < ng; g++) {
+            jobs[g].data = p;
+            p += jobs[g].len;
+        }
+        imz_parallel_run(ctx, jobs, sizeof *jobs, ng, decode_group);
+        for (int g = 0; g < ng && !st; g++)
+            st = jobs[g].status;
+        if (st == IMZ_ERR_CORRUPT)
+            st = imz_fail(ctx, st, "lossless: corrupt residual data");
+        else if (st == IMZ_ERR_TRUNCATED)
+            st = imz_fail(ctx, st, "lossless: residual data truncated");
+        else if (st)
+            st = imz_fail(ctx, st, "lossless: decoding failed");
+    }
+    imz_mem_free(ctx, jobs);
+    return st;
+}
