@@ -35,14 +35,13 @@ typedef struct FastPlane {
     int32_t lo, hi;           /* every value of the plane lies in [lo, hi] */
     int ctx0;                 /* first token context of the plane */
     int ref;                  /* plane whose errors refine the context, or -1 */
-    int16_t bias_c[FAST_NBIAS], bias_n[FAST_NBIAS];
-    int32_t bias_b[FAST_NBIAS];
+    int32_t bias_s[FAST_NBIAS], bias_n[FAST_NBIAS]; /* sum and count of median errors */
 } FastPlane;
 
 typedef struct FastCoder {
     int width, n_planes, n_ctx, channels, rct;
     int bits, shift; /* samples are below 2^bits; classes look at magnitudes >> shift */
-    int32_t cmax;    /* bias limit */
+    uint32_t inv[FAST_RESET + 1]; /* 65536 / n, and 0 for n = 0 */
     /* Classes of gradients and error energies scaled down by `shift`; the plane bounds keep
      * every index inside (§12.3). */
     uint16_t grad_q[3][2 * FAST_GRAD_MAX + 1]; /* level * 81, * 9, * 1; index d + FAST_GRAD_MAX */
@@ -97,7 +96,9 @@ static void plane_layout(FastCoder *c)
         c->act_q[a] = (uint8_t)(k < FAST_NACT ? k : FAST_NACT - 1);
         c->ref_q[a] = (uint8_t)((a > 0) + (a >= 3) + (a >= 8));
     }
-    c->cmax = (128 << c->shift) - 1;
+    c->inv[0] = 0;
+    for (int n = 1; n <= FAST_RESET; n++)
+        c->inv[n] = (65536u + (uint32_t)n / 2) / (uint32_t)n;
 }
 
 /* Token t stands for the values tok_base[t] + [0, 2^tok_bits[t]) of the zigzagged residual: 0..15
@@ -117,8 +118,7 @@ static const uint8_t tok_bits[FAST_NTOK] = {
 typedef struct RowPlane {
     int32_t *cur, *up, *e, *eu;
     const int32_t *eref; /* errors of the reference plane, or NULL */
-    int16_t *bias_c, *bias_n;
-    int32_t *bias_b;
+    int32_t *bias_s, *bias_n;
     int32_t lo, hi;
     uint16_t *sym;           /* encoder */
     const ImzRansTable *tab; /* decoder, from the plane's first context */
@@ -129,7 +129,7 @@ typedef struct RowState {
     const uint16_t *grad_q[3]; /* each points at the entry for 0 */
     const uint8_t *act_q, *ref_q;
     int shift;
-    int32_t cmax;
+    const uint32_t *inv;
     uint32_t *counts; /* encoder: token counts, indexed like FastCoder.sym */
     uint8_t *raw_p;   /* encoder: raw bits */
     uint64_t raw_acc;
@@ -162,7 +162,7 @@ static IMZ_ALWAYS_INLINE void code_sample(RowState *s, RowPlane *r, ImzRansDec *
 {
     int32_t *cur = r->cur, *up = r->up, *e = r->e, *eu = r->eu;
     const int32_t lo = r->lo, hi = r->hi;
-    int32_t pred;
+    int32_t pred, med = 0;
     uint32_t act;
     int q = 0;
     if (first_row) {
@@ -176,7 +176,8 @@ static IMZ_ALWAYS_INLINE void code_sample(RowState *s, RowPlane *r, ImzRansDec *
         pred = g > mx ? mx : g < mn ? mn : g;
         q = s->grad_q[0][(NE - N) >> s->shift] + s->grad_q[1][(N - NW) >> s->shift] +
             s->grad_q[2][(NW - W) >> s->shift];
-        pred += r->bias_c[q];
+        med = pred;
+        pred += (int32_t)(((int64_t)r->bias_s[q] * s->inv[r->bias_n[q]] + 32768) >> 16);
         pred = pred < lo ? lo : pred > hi ? hi : pred;
         act = (uint32_t)(e[x - 1] + eu[x] + ((eu[x - 1] + eu[x + 1] + e[x - 2] + eu[x + 2]) >> 1));
     }
@@ -203,28 +204,18 @@ static IMZ_ALWAYS_INLINE void code_sample(RowState *s, RowPlane *r, ImzRansDec *
         v = v < lo - hi ? lo - hi : v > hi - lo ? hi - lo : v;
         cur[x] = v;
     }
-    const int32_t err = v - pred;
-    e[x] = iabs(err);
+    e[x] = iabs(v - pred);
     if (first_row)
         return;
-    /* Bias cancellation: C follows the mean error of the context (LOCO-I's update). */
-    int32_t b = r->bias_b[q] + err, n = r->bias_n[q], cc = r->bias_c[q];
+    /* Bias cancellation: the context's recent median errors, halved now and then so that the
+     * mean follows drift; a division-free mean (inv) keeps the correction cheap. */
+    int32_t sum = r->bias_s[q] + (v - med), n = r->bias_n[q] + 1;
     if (n == FAST_RESET) {
-        b >>= 1;
+        sum /= 2;
         n >>= 1;
     }
-    n++;
-    /* Written without branches: which way the bias moves is as random as the residual. */
-    const int neg = b <= -n, pos = b > 0;
-    cc += pos - neg;
-    cc = cc < -s->cmax ? -s->cmax : cc > s->cmax ? s->cmax : cc;
-    b += neg ? n : 0;
-    b -= pos ? n : 0;
-    b = neg && b <= -n ? -n + 1 : b;
-    b = pos && b > 0 ? 0 : b;
-    r->bias_b[q] = b;
-    r->bias_n[q] = (int16_t)n;
-    r->bias_c[q] = (int16_t)cc;
+    r->bias_s[q] = sum;
+    r->bias_n[q] = n;
 }
 
 /* Codes the current row of every plane, pixel by pixel (planes interleaved). */
@@ -239,7 +230,7 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int de
     s.act_q = c->act_q;
     s.ref_q = c->ref_q;
     s.shift = c->shift;
-    s.cmax = c->cmax;
+    s.inv = c->inv;
     if (dec) {
         for (int p = 0; p < np; p++)
             rd[p] = c->rd[p];
@@ -258,9 +249,8 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int de
         r->e = pl->err[0] + FAST_PAD;
         r->eu = pl->err[1] + FAST_PAD;
         r->eref = pl->ref >= 0 ? c->plane[pl->ref].err[0] + FAST_PAD : NULL;
-        r->bias_c = pl->bias_c;
+        r->bias_s = pl->bias_s;
         r->bias_n = pl->bias_n;
-        r->bias_b = pl->bias_b;
         r->lo = pl->lo;
         r->hi = pl->hi;
         r->ctx0 = pl->ctx0;
@@ -371,8 +361,6 @@ static int coder_init(ImzContext *ctx, FastCoder *c, const ImzImage *img, int rc
         pl->row[1] = m + stride;
         pl->err[0] = m + 2 * stride;
         pl->err[1] = m + 3 * stride;
-        for (int i = 0; i < FAST_NBIAS; i++)
-            pl->bias_n[i] = 1;
     }
     return IMZ_OK;
 }
@@ -550,14 +538,14 @@ static void encode_group(void *arg)
     j->status = st;
 }
 
-/* Estimated bits of median-predictor residuals of the colour planes after transform rct, on up
- * to 16 rows spread over the image. */
+/* Estimated bits of median-predictor residuals of the colour planes after transform rct, on
+ * about 8 rows spread over the image. */
 static uint64_t rct_cost(const ImzImage *img, int rct)
 {
     const int ch = img->channels;
     const size_t w = img->width;
     uint64_t cost = 0;
-    uint32_t step = img->height > 17 ? (img->height - 1) / 16 : 1;
+    uint32_t step = img->height > 9 ? (img->height - 1) / 8 : 1;
     for (uint32_t y = 1; y < img->height; y += step) {
         const uint16_t *cur = img->data + (size_t)y * w * ch, *up = cur - w * ch;
         int32_t pw[3], pn[3], pnw[3], pv[3];
