@@ -10,7 +10,10 @@
 # it must finish within the time limit. Run it on a sanitizer build of imz.
 # Decodes run with --max-pixels 4194304 (4 MP): a damaged header may announce any size up to the
 # limit, and a 2^28-pixel image cannot even be allocated within the 1 s budget (docs/SECURITY.md).
-# Usage: scripts/mutate.py IMZ_BINARY [-n 10000] [--seed 1] [--jobs 2] [--timeout 1.0]
+# --huge instead gives every valid file each of a few header shapes of up to 2^28 pixels (the
+# default limit) over its small payload, and decodes at that limit: a decoder must give up within
+# the time limit once its payload runs dry, whatever size the header announces.
+# Usage: scripts/mutate.py IMZ_BINARY [-n 10000] [--seed 1] [--jobs 2] [--timeout 1.0] [--huge]
 # Prints a summary; failing inputs are kept in --keep DIR. Exits 1 if any run was not clean.
 
 import argparse
@@ -129,6 +132,18 @@ def make_valid_files(imz, work):
 
 
 MAX_PIXELS = "4194304"
+HUGE_SHAPES = [(16384, 16384), (8388608, 32), (32, 8388608), (268435456, 1), (1, 268435456)]
+
+
+def huge_cases(files):
+    """Every valid file under every huge header shape, CRCs recomputed."""
+    cases = []
+    for data in files:
+        for w, h in HUGE_SHAPES:
+            d = bytearray(data)
+            struct.pack_into("<II", d, 10, w, h)
+            cases.append((f"huge-{w}x{h}", reseal(bytes(d))))
+    return cases
 
 
 def check_one(imz, path, out, timeout):
@@ -174,9 +189,12 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=1.0, help="seconds per decode")
     ap.add_argument("--keep", default="mutate-failures", help="directory for failing inputs")
-    ap.add_argument("--max-pixels", default=MAX_PIXELS, help="pixel limit of the decodes")
+    ap.add_argument("--max-pixels", default=None, help="pixel limit of the decodes")
+    ap.add_argument("--huge", action="store_true",
+                    help="huge header shapes over small payloads instead of random damage")
     args = ap.parse_args()
-    globals()["MAX_PIXELS"] = str(args.max_pixels)
+    default_limit = "268435456" if args.huge else MAX_PIXELS
+    globals()["MAX_PIXELS"] = str(args.max_pixels or default_limit)
     imz = os.path.abspath(args.imz)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1")
@@ -184,7 +202,11 @@ def main():
     try:
         codecs, files = make_valid_files(imz, work)
         rng = random.Random(args.seed)
-        cases = [mutate(rng, files) for _ in range(args.n)]
+        if args.huge:
+            cases = huge_cases(files)
+            args.n = len(cases)
+        else:
+            cases = [mutate(rng, files) for _ in range(args.n)]
 
         def run(i):
             kind, data = cases[i]

@@ -96,6 +96,9 @@ int imz_residual_decode(ImzContext *ctx, const uint8_t *data, size_t len, int pr
             return st;
         for (uint32_t y = 0; y < img->height; y++) {
             for (uint32_t x = 0; x < img->width; x++) {
+                /* Past the end only zero bits come in: stop within 4096 samples of a wide row. */
+                if ((x & 4095) == 4095 && imz_bitr_overrun(&r))
+                    break;
                 int sym = imz_huff_get(&h, &r);
                 if (sym < 0) {
                     imz_huff_dec_free(ctx, &h);

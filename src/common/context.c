@@ -117,6 +117,15 @@ void *imz_calloc(ImzContext *ctx, size_t n, size_t elem)
         imz_fail(ctx, IMZ_ERR_NOMEM, "allocation size overflows");
         return NULL;
     }
+    /* With the default allocator, calloc: large blocks come zeroed from the system and are only
+     * touched (and paid for) where they are used, so a decoder that gives up early on a file
+     * announcing a huge image has not cleared it all. */
+    if (ctx->alloc.alloc == default_alloc) {
+        void *p = calloc(size ? size : 1, 1);
+        if (!p)
+            imz_fail(ctx, IMZ_ERR_NOMEM, "out of memory (%zu bytes)", size);
+        return p;
+    }
     void *p = imz_malloc(ctx, size);
     if (p)
         memset(p, 0, size);

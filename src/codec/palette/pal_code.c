@@ -191,6 +191,12 @@ int imz_idxmap_decode(ImzContext *ctx, ImzBacDec *d, uint16_t *idx, uint32_t w, 
     int st = IMZ_OK;
     for (uint32_t y = 0; y < h && st == IMZ_OK; y++)
         for (uint32_t x = 0; x < w; x++) {
+            /* Past the end of the payload only zeros come in: stop within a few thousand
+             * indices rather than decode (and touch the memory of) a huge announced image. */
+            if ((x & 4095) == 0 && d->overrun > 8) {
+                st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "index map: payload ends early");
+                break;
+            }
             Nb nb = neighbours(idx, w, x, y);
             unsigned v;
             if (imz_bac_get(d, &m.eq_w[ctx_eq_w(&nb)])) {

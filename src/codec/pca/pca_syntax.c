@@ -69,6 +69,9 @@ int imz_pca_code_vector(ImzPcaCoder *c, ImzPcaVecModel *m, int32_t *q, size_t n)
     delta = code_bit(c, &m->delta, delta);
     int32_t prev_sym = 0, prev = 0;
     for (size_t i = 0; i < n; i++) {
+        /* A decoder fed only zeros past the payload's end stops within 4096 entries. */
+        if (c->mode == IMZ_PCA_GET && (i & 4095) == 0 && c->d->overrun > 8)
+            return -1;
         int32_t sym = c->mode == IMZ_PCA_GET ? 0 : delta ? q[i] - prev : q[i];
         sym = imz_pca_code_int(c, &m->v[mag_ctx(prev_sym)], sym);
         int32_t v = delta ? prev + sym : sym;
