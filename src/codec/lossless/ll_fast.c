@@ -371,7 +371,7 @@ static void map_row(FastCoder *c, const ImzImage *img, uint32_t y)
 {
     const int ch = c->channels, w = c->width, alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0;
     const uint16_t *s = img->data + (size_t)y * (size_t)w * (size_t)ch;
-    int32_t *pv[4];
+    int32_t *pv[4] = {NULL, NULL, NULL, NULL};
     for (int p = 0; p < ch; p++)
         pv[p] = c->plane[p].row[0] + FAST_PAD;
     for (int x = 0; x < w; x++, s += ch) {
@@ -394,7 +394,7 @@ static int unmap_row(const FastCoder *c, ImzImage *img, uint32_t y)
     const int ch = c->channels, w = c->width, alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0;
     const int32_t maxv = (int32_t)((1u << c->bits) - 1);
     uint16_t *d = img->data + (size_t)y * (size_t)w * (size_t)ch;
-    const int32_t *pv[4];
+    const int32_t *pv[4] = {NULL, NULL, NULL, NULL};
     for (int p = 0; p < ch; p++)
         pv[p] = c->plane[p].row[0] + FAST_PAD;
     uint32_t bad = 0;
