@@ -3,8 +3,9 @@
 //
 // Round-trip tests of the `lossless` codec: every Kodak and 16-bit gray image at the default
 // effort, synthetic edge cases (sizes down to 1x1, every bit depth and channel count, alpha with
-// hidden colour) at efforts 1, 5 and 9, thread-count independence, determinism, and hostile input
-// (truncated and corrupted streams must fail cleanly or decode without touching bad memory), and
+// hidden colour) at efforts 1, 5 and 9, thread-count independence, determinism, hostile input
+// (truncated and corrupted streams of the normal and heavy models must fail cleanly or decode
+// without touching bad memory), the checks on the mode byte, and
 // screen content (text, charts, dialogs), which must code smaller than optipng's PNG.
 
 #define _GNU_SOURCE /* mkstemps, fdopen */
@@ -174,14 +175,15 @@ TEST(lossless_threads_and_determinism)
     imz_image_free(test_ctx(), &img);
 }
 
-TEST(lossless_hostile_input)
+/* Truncated and corrupted streams of the normal (effort 5) and heavy (effort 9) models. */
+static void hostile(int effort)
 {
     ImzImage img = {0};
     REQUIRE(!test_make_image(&img, "gradient", 50, 40, 4, 12, 1));
     for (size_t i = 0; i < imz_image_samples(&img); i += 5)
         img.data[i] = (uint16_t)(img.data[i] ^ (i & 63));
     ImzBuf pay;
-    REQUIRE(!encode(&img, 5, 2, &pay));
+    REQUIRE(!encode(&img, effort, 2, &pay));
     /* Every truncation fails. */
     for (size_t cut = 0; cut < pay.len; cut += 1 + cut / 16) {
         ImzImage out = {0};
@@ -204,6 +206,48 @@ TEST(lossless_hostile_input)
     }
     free(bad);
     imz_buf_free(&pay);
+    imz_image_free(test_ctx(), &img);
+}
+
+TEST(lossless_hostile_input)
+{
+    hostile(5);
+    hostile(9);
+}
+
+/* The heavy-model flag (mode bit 5) exists only for profile 1, and bits 6-7 must be zero. */
+TEST(lossless_mode_byte)
+{
+    ImzImage img = {0};
+    REQUIRE(!test_make_image(&img, "noise", 80, 80, 3, 8, 5));
+    static const struct {
+        int effort;
+        uint8_t mode_and, mode_or;
+        int ok;
+    } cases[] = {
+        {9, 0xff, 0x00, 1},
+        {9, 0xff, 0x40, 0},
+        {9, 0xff, 0x80, 0},
+        {2, 0xff, 0x20, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ImzBuf pay;
+        REQUIRE(!encode(&img, cases[i].effort, 1, &pay));
+        REQUIRE(pay.len > 2);
+        CHECK_MSG((pay.data[1] & 3) == (cases[i].effort >= 3), "mode byte 0x%02x at effort %d",
+                  pay.data[1], cases[i].effort);
+        CHECK_MSG(cases[i].effort < 7 || (pay.data[1] & 0x20), "effort %d without heavy model",
+                  cases[i].effort);
+        pay.data[1] = (uint8_t)((pay.data[1] & cases[i].mode_and) | cases[i].mode_or);
+        ImzImage out = {0};
+        int st = decode(&img, pay.data, pay.len, 1, &out);
+        if (cases[i].ok)
+            CHECK_MSG(!st && test_images_equal(&img, &out), "case %zu does not round-trip", i);
+        else
+            CHECK_MSG(st == IMZ_ERR_CORRUPT, "case %zu: mode 0x%02x gave %d", i, pay.data[1], st);
+        imz_image_free(test_ctx(), &out);
+        imz_buf_free(&pay);
+    }
     imz_image_free(test_ctx(), &img);
 }
 

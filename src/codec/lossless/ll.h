@@ -13,11 +13,13 @@
 #include "common/context.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 1
-#define LL_PAD 2  /* samples of padding left and right of every row */
-#define LL_NSUB 8 /* sub-predictors blended by the weighted predictor */
-#define LL_NQ 32  /* local error-energy classes */
-#define LL_NR 4   /* inter-plane classes (error of earlier planes at the same pixel) */
+#define LL_FORMAT_VERSION 2
+#define LL_PAD 2       /* samples of padding left and right of every row */
+#define LL_NSUB 9      /* sub-predictors blended by the weighted predictor */
+#define LL_NLS 12      /* inputs of the least-squares sub-predictor */
+#define LL_LS_DECAY 11 /* forgetting rate of its statistics: 2^-11 per sample */
+#define LL_NQ 32       /* local error-energy classes */
+#define LL_NR 4        /* inter-plane classes (error of earlier planes at the same pixel) */
 #define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */
 #define LL_MAXK 18                    /* magnitudes are < 2^18 */
 #define LL_NBIAS 1792                 /* bias-cancellation contexts */
@@ -25,6 +27,8 @@
 
 /** Profiles: the model variant a stream was coded with (stored in the stream). */
 enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
+/** Lowest effort that codes profile 1 with the heavy model (mode byte bit 5). */
+#define LL_HEAVY_EFFORT 7
 /** Profile 2 (palette, §11) has its own payload after the mode byte. */
 #define LL_PROFILE_PALETTE 2
 #define LL_PAL_MAX 4096 /* most colours of a palette stream */
@@ -42,14 +46,20 @@ enum {
 
 #define LL_NCTXB (LL_NQ * 7)
 #define LL_NCTXC (LL_NQ * 5)
+#define LL_NCTXD 256 /* model D: disagreement of the least-squares sub-predictor */
+#define LL_NSIDE 144 /* models E and F: distance of the prediction from two neighbours */
+#define LL_NDEC (2 * LL_MAXK + 1) /* mixed decisions: zero, exponent, mantissa, sign */
 #define LL_MIX_RATE 9
-#define LL_MIX_IN 7
+#define LL_MIX_IN 8       /* bias + up to 7 cells */
+#define LL_CELLS_NORMAL 5 /* cells mixed per decision: models A, B, C, E, G */
+#define LL_CELLS_HEAVY 7  /* ... and F, D */
 #define LL_APM_RATE 7
 #define LL_NLMS 8
 #define LL_LMS_MU 16
 #define LL_MIX_SHIFT 16
 #define LL_CELL_FAST 6 /* rate floors of the adaptive cells (§4.2) */
 #define LL_CELL_SLOW 8
+#define LL_CELL_MIXED 8 /* rate floor of cells that feed the mixer */
 
 typedef struct LlModel {
     ImzBacCell zero[LL_NCTX];
@@ -59,13 +69,35 @@ typedef struct LlModel {
     ImzBacCell expoc[LL_NCTXC][LL_MAXK];
     ImzBacCell mantb[LL_NCTXB][LL_MAXK];
     ImzBacCell mantc[LL_NCTXC][LL_MAXK];
+    ImzBacCell zerod[LL_NCTXD];
+    ImzBacCell expod[LL_NCTXD][LL_MAXK];
+    ImzBacCell mantd[LL_NCTXD][LL_MAXK];
+    ImzBacCell zeroe[LL_NSIDE];
+    ImzBacCell expoe[LL_NSIDE][LL_MAXK];
+    ImzBacCell mante[LL_NSIDE][LL_MAXK];
+    ImzBacCell zerof[LL_NSIDE];
+    ImzBacCell expof[LL_NSIDE][LL_MAXK];
+    ImzBacCell mantf[LL_NSIDE][LL_MAXK];
+    ImzBacCell zerog[LL_NSIDE];
+    ImzBacCell expog[LL_NSIDE][LL_MAXK];
+    ImzBacCell mantg[LL_NSIDE][LL_MAXK];
+    ImzBacCell signg[24 * 24];
+    ImzBacCell signd[24 * 8];
+    ImzBacCell signt[9 * 8];
+    ImzBacCell signgap[24 * 8];
+    ImzBacCell signe[24 * 24];
+    ImzBacCell signf[24 * 24];
     ImzBacCell sign[LL_NCTX / 4][8][3];
     ImzBacCell expo[LL_NCTX][LL_MAXK];
     ImzBacCell mant[LL_NCTX][LL_MAXK][3];
     ImzBacCell mlow[LL_MAXK][LL_MAXK];
-    int32_t mixw[LL_NQ / 8][2 * LL_MAXK][LL_MIX_IN];
-    uint16_t apm[LL_NQ / 2][2 * LL_MAXK][33];
+    int32_t mixw[LL_NQ / 2][LL_NDEC][LL_MIX_IN];
+    uint16_t apm[LL_NQ / 2][LL_NDEC][33];
     int32_t lms[LL_NLMS];
+    int64_t lsc[LL_NLS][LL_NLS]; /* decayed sums of d_i * d_j (upper triangle) */
+    int64_t lsb[LL_NLS];         /* decayed sums of d_i * target */
+    int32_t lsw[LL_NLS];         /* least-squares weights, 1/65536 units */
+    int32_t ls_next;             /* next weight the Gauss-Seidel sweep updates */
     int32_t bias_sum[LL_NBIAS];
     int32_t bias_cnt[LL_NBIAS];
 } LlModel;
@@ -82,7 +114,8 @@ typedef struct LlPlane {
 } LlPlane;
 
 typedef struct LlCoder {
-    int n_planes, width, profile;
+    int n_planes, width, profile, heavy;
+    int ls_shift; /* least-squares inputs are differences >> ls_shift (|d| < 2^13) */
     LlPlane plane[4];
     ImzBacEnc enc;
     ImzBacDec dec;
@@ -94,14 +127,14 @@ typedef struct LlCoder {
 
 /** The shape of a stream: everything the model needs before the first row. */
 typedef struct LlLayout {
-    int width, n_planes, profile;
+    int width, n_planes, profile, heavy;
     int32_t lo[4], hi[4];
     int alpha_plane; /* -1 if none; otherwise 0 (alpha is coded first) */
 } LlLayout;
 
 /** Everything the stream header says (§3). Plane order: alpha first if present, then colour. */
 typedef struct LlStreamInfo {
-    int channels, depth, profile, rct;
+    int channels, depth, profile, rct, heavy;
     int n_planes, alpha_plane;
     int32_t ch_min[4], ch_step[4], ch_max[4]; /* channel c: sample = ch_min + step * mapped */
     uint16_t *to_rank[4];  /* value table mode (encoder): sample -> rank, or NULL */

@@ -262,6 +262,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     si->channels = img->channels;
     si->depth = img->bit_depth;
     si->profile = effort_profile(effort);
+    si->heavy = 0;
     int ast = analyse_channels(ctx, img, si);
     if (ast)
         return ast;
@@ -293,12 +294,17 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         }
         si->profile = len[0] < len[1] ? LL_PROFILE_FAST : LL_PROFILE_NORMAL;
     }
+    /* The heavy model (least-squares sub-predictor, models D and F) costs about twice the time. */
+    if (si->profile == LL_PROFILE_NORMAL && effort >= LL_HEAVY_EFFORT)
+        si->heavy = 1;
     if (effort >= 7 && img->channels >= 3) {
-        /* Effort 7-8 try every transform on the middle third of the rows, 9 on all of them. */
-        uint32_t h = img->height;
-        uint32_t y0 = effort >= 9 ? 0 : h / 3, y1 = effort >= 9 ? h : h / 3 + imax(1, (int)h / 3);
+        /* Effort 7-8 try every transform on the middle third of the rows, 9 on the middle half,
+         * with the lighter model to bound the time. */
+        uint32_t h = img->height, part = effort >= 9 ? 2 : 3;
+        uint32_t y0 = (h - h / part) / 2, y1 = y0 + imax(1, (int)(h / part));
         size_t best = SIZE_MAX;
-        int best_rct = si->rct;
+        int best_rct = si->rct, heavy = si->heavy;
+        si->heavy = 0;
         for (int r = 0; r < LL_N_RCT; r++) {
             si->rct = r;
             EncJob j = {ctx, img, si, y0, y1, {0}, 0};
@@ -317,6 +323,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
                 return st;
         }
         si->rct = best_rct;
+        si->heavy = heavy;
         st = plane_ranges(ctx, img, si);
         if (st)
             return st;
@@ -369,7 +376,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         st = jobs[g].status;
     if (!st) {
         imz_buf_put_u8(payload, LL_FORMAT_VERSION);
-        imz_buf_put_u8(payload, (unsigned)(si->profile | si->rct << 2));
+        imz_buf_put_u8(payload, (unsigned)(si->profile | si->rct << 2 | si->heavy << 5));
         for (int c = 0; c < img->channels; c++) {
             imz_buf_put_varint(payload, (uint64_t)si->ch_min[c]);
             imz_buf_put_varint(payload, (uint64_t)si->ch_step[c]);

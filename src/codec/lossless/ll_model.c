@@ -74,6 +74,7 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     c->n_planes = lay->n_planes;
     c->width = lay->width;
     c->profile = lay->profile;
+    c->heavy = lay->heavy;
     size_t stride = (size_t)lay->width + 2 * LL_PAD;
     size_t per_plane = stride * (3 + 2 + 2 * LL_NSUB);
     size_t total;
@@ -83,6 +84,10 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     if (!c->mem)
         return IMZ_ERR_NOMEM;
     imz_ll_build_tables(c->stretch, c->squash);
+    int32_t span = 1;
+    for (int p = 0; p < lay->n_planes; p++)
+        span = imax(span, lay->hi[p] - lay->lo[p]);
+    c->ls_shift = imax(0, ulog2((uint32_t)span) + 1 - 13);
     for (int p = 0; p < lay->n_planes; p++) {
         LlPlane *pl = &c->plane[p];
         int32_t *m = c->mem + per_plane * (size_t)p;
@@ -117,18 +122,22 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
         size_t n_cells = offsetof(LlModel, mixw) / sizeof(ImzBacCell);
         for (size_t i = 0; i < n_cells; i++)
             imz_bac_cell_init(&cells[i]);
-        for (int i = 0; i < LL_NQ / 8; i++)
-            for (int j = 0; j < 2 * LL_MAXK; j++) {
-                for (int k = 0; k < LL_MIX_IN - 1; k++)
-                    md->mixw[i][j][k] = 11000;
-                md->mixw[i][j][LL_MIX_IN - 1] = 0;
+        for (int i = 0; i < LL_NQ / 2; i++)
+            for (int j = 0; j < LL_NDEC; j++) {
+                md->mixw[i][j][0] = 0;
+                for (int k = 1; k < LL_MIX_IN; k++)
+                    md->mixw[i][j][k] = 66000 / (c->heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL);
             }
         for (int i = 0; i < LL_NQ / 2; i++)
-            for (int j = 0; j < 2 * LL_MAXK; j++)
+            for (int j = 0; j < LL_NDEC; j++)
                 for (int k = 0; k < 33; k++)
                     md->apm[i][j][k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
         memset(md->bias_sum, 0, sizeof md->bias_sum);
         memset(md->lms, 0, sizeof md->lms);
+        memset(md->lsc, 0, sizeof md->lsc);
+        memset(md->lsb, 0, sizeof md->lsb);
+        memset(md->lsw, 0, sizeof md->lsw);
+        md->ls_next = 0;
         memset(md->bias_cnt, 0, sizeof md->bias_cnt);
     }
     return IMZ_OK;
@@ -199,6 +208,18 @@ static inline void cell_update(ImzBacCell *c, int bit)
         c->n++;
 }
 
+/* A cell that feeds the mixer keeps one estimate (`fast`) with a floor of 2^-LL_CELL_MIXED: the
+ * mixer does better with one slow-settling estimate per context than with two (§5). */
+static inline void cell_update_mixed(ImzBacCell *c, int bit)
+{
+    int32_t target = bit ? 65535 : 0;
+    uint32_t r = imz_bac_rate[c->n];
+    int32_t rf = (int32_t)(r > (65536u >> LL_CELL_MIXED) ? r : (65536u >> LL_CELL_MIXED));
+    c->fast = (uint16_t)(c->fast + (((target - c->fast) * rf) >> 16));
+    if (c->n < IMZ_BAC_COUNT_MAX)
+        c->n++;
+}
+
 static inline void cell_put(ImzBacEnc *e, ImzBacCell *c, int bit)
 {
     imz_bac_enc_bit(e, bit, imz_bac_cell_p(c));
@@ -220,38 +241,47 @@ static inline int32_t cell_st(const int16_t *st, uint32_t p16)
     return st[p16 >> 4];
 }
 
-/* Codes one bit with the fast and slow estimates of three cells mixed in the logistic domain,
- * then refined by an interpolated secondary estimate (§7.2). */
-static inline int mix_bit(LlCoder *c, const int dec, int bit, ImzBacCell *ca, ImzBacCell *cb,
-                          ImzBacCell *cc, int32_t *wt, uint16_t *apm)
+/* Codes one bit with the estimates of n cells mixed in the logistic domain, then refined by an
+ * interpolated secondary estimate (§5). */
+static IMZ_ALWAYS_INLINE int mix_bit(LlCoder *c, const int dec, int bit, ImzBacCell *const *cell,
+                                     const int n, int32_t *wt, uint16_t *apm)
 {
     const int16_t *st = c->stretch;
     int32_t in[LL_MIX_IN];
-    in[0] = cell_st(st, ca->fast);
-    in[1] = cell_st(st, ca->slow);
-    in[2] = cell_st(st, cb->fast);
-    in[3] = cell_st(st, cb->slow);
-    in[4] = cell_st(st, cc->fast);
-    in[5] = cell_st(st, cc->slow);
-    in[LL_MIX_IN - 1] = 256;
-    int32_t d = imz_ll_mix_dot(wt, in, LL_MIX_IN);
+    in[0] = 256;
+    for (int i = 0; i < n; i++)
+        in[1 + i] = cell_st(st, cell[i]->fast);
+    const int n_in = 1 + n;
+    int32_t d = imz_ll_mix_dot(wt, in, n_in);
     int32_t p12 = c->squash[d + 2047];
     /* Secondary estimate: 33 buckets over the stretched mix, linear interpolation. */
     int32_t ai = (d + 2048) >> 7, aw = (d + 2048) & 127;
     int32_t pa = (apm[ai] * (128 - aw) + apm[ai + 1] * aw) >> 7; /* 16-bit */
     bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, (uint32_t)(p12 * 16 + pa) >> 1);
-    imz_ll_mix_train(wt, in, LL_MIX_IN, bit, p12);
+    imz_ll_mix_train(wt, in, n_in, bit, p12);
     int32_t target = bit ? 65535 : 0;
     apm[ai] = (uint16_t)(apm[ai] + (((target - apm[ai]) * (128 - aw)) >> (7 + LL_APM_RATE)));
     apm[ai + 1] = (uint16_t)(apm[ai + 1] + (((target - apm[ai + 1]) * aw) >> (7 + LL_APM_RATE)));
-    cell_update(ca, bit);
-    cell_update(cb, bit);
-    cell_update(cc, bit);
+    for (int i = 0; i < n; i++)
+        cell_update_mixed(cell[i], bit);
     return bit;
 }
 
+/* Signed class of a difference d (1/8 units) from the prediction: 0..23, 12 classes a side, and
+ * its magnitude 0..11. */
+static inline int side_class(int32_t d)
+{
+    int a = imin(energy_class((uint32_t)iabs(d)), 11);
+    return d < 0 ? 11 - a : 12 + a;
+}
+
+static inline int side_mag(int s)
+{
+    return s < 12 ? 11 - s : s - 12;
+}
+
 /* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
-static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
+static inline int code_row(LlCoder *c, int p, const int dec, const int fast, const int heavy)
 {
     LlPlane *pl = &c->plane[p];
     LlModel *m = pl->m;
@@ -269,6 +299,11 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
         rt[i] = c->plane[pl->ref[i]].te[0] + LL_PAD;
     const int n_ref = pl->n_ref;
     const int32_t *rt0 = n_ref ? rt[n_ref - 1] : NULL;
+    const int32_t *rv0[3] = {NULL, NULL, NULL}, *rv1[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < n_ref; i++) {
+        rv0[i] = c->plane[pl->ref[i]].v[0] + LL_PAD;
+        rv1[i] = c->plane[pl->ref[i]].v[1] + LL_PAD;
+    }
     const int32_t *rtA = n_ref > 1 ? rt[0] : NULL;
     const int32_t *av = pl->alpha >= 0 ? c->plane[pl->alpha].v[0] + LL_PAD : NULL;
     const int32_t alo = pl->alpha >= 0 ? c->plane[pl->alpha].lo : 0;
@@ -298,6 +333,35 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
         /* §5.2 sub-predictions, in 1/8 units. */
         int32_t sp[LL_NSUB] = {0};
         int32_t pred;
+        int32_t ld[LL_NLS];
+        int nls = 0;
+        if (heavy) {
+            /* §7 least-squares sub-prediction from 9 neighbours and the earlier planes. */
+            const int sh = c->ls_shift;
+            ld[0] = (N - W) >> sh;
+            ld[1] = (NW - W) >> sh;
+            ld[2] = (NE - W) >> sh;
+            ld[3] = (v0[x - 2] - W) >> sh;
+            ld[4] = (NN - W) >> sh;
+            ld[5] = (v2[x + 1] - W) >> sh;
+            ld[6] = (v1[x - 2] - W) >> sh;
+            ld[7] = (v1[x + 2] - W) >> sh;
+            ld[8] = (v2[x - 1] - W) >> sh;
+            nls = 9;
+            if (n_ref) {
+                const int32_t *r0 = rv0[n_ref - 1], *r1 = rv1[n_ref - 1];
+                ld[nls++] = (r0[x] - r0[x - 1]) >> sh;
+                ld[nls++] = (r0[x] - r1[x]) >> sh;
+                if (n_ref > 1)
+                    ld[nls++] = (rv0[0][x] - rv0[0][x - 1]) >> sh;
+            }
+            int64_t lp = 0;
+            for (int i = 0; i < nls; i++)
+                lp += (int64_t)m->lsw[i] * ld[i];
+            lp = lp * 8 * (1 << sh) / 65536;
+            lp = lp < -(1 << 22) ? -(1 << 22) : lp > (1 << 22) ? (1 << 22) : lp;
+            sp[8] = W * 8 + (int32_t)lp;
+        }
         if (fast) {
             pred = med3(W, N, W + N - NW) * 8;
         } else {
@@ -336,7 +400,7 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
             int64_t num = 0, den = 0;
             const int32_t *sN = s1 + x * LL_NSUB, *sNW = sN - LL_NSUB, *sNE = sN + LL_NSUB;
             const int32_t *sW = s0 + (x - 1) * LL_NSUB, *sWW = sW - LL_NSUB;
-            for (int k = 0; k < LL_NSUB; k++) {
+            for (int k = 0; k < LL_NSUB - 1 + heavy; k++) {
                 uint32_t e = (uint32_t)(sN[k] + sW[k] + sNW[k] + sNE[k] + sWW[k]);
                 uint32_t wk = err_weight(e);
                 num += (int64_t)wk * sp[k];
@@ -407,7 +471,34 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
         }
         int clsb = qe * 7 + rq;
         int clsc = qg * 5 + iabs(frac - 4);
-        int32_t(*mw)[LL_MIX_IN] = m->mixw[q >> 3];
+
+        /* Where the prediction lies among the neighbours (models E, F), among the cross-plane
+         * (or farther) predictions (model G), and how far the least-squares sub-predictor lies
+         * from it (model D, heavy only). A prediction near a neighbour's value makes a small
+         * residual likely; the side tells the sign. */
+        int sw = side_class(W * 8 - pc), sn = side_class(N * 8 - pc);
+        int sne = side_class(NE * 8 - pc), snw = side_class(NW * 8 - pc);
+        int sg1, sg2;
+        if (n_ref) {
+            const int32_t *r0 = rv0[n_ref - 1], *r1 = rv1[n_ref - 1];
+            sg1 = side_class((W + r0[x] - r0[x - 1]) * 8 - pc);
+            sg2 = side_class((N + r0[x] - r1[x]) * 8 - pc);
+        } else {
+            sg1 = side_class(v0[x - 2] * 8 - pc);
+            sg2 = side_class(NN * 8 - pc);
+        }
+        int clse = side_mag(sw) * 12 + side_mag(sn);
+        int clsf = side_mag(sne) * 12 + side_mag(snw);
+        int clsg = side_mag(sg1) * 12 + side_mag(sg2);
+        int sl = heavy ? side_class(sp[8] - pc) : 12;
+        int clsd = side_mag(sl) * 16 + (qe >> 1);
+        int sgd = sl * 8 + (qe >> 2);
+        int sgt = (teW < -8 ? 0 : teW <= 8 ? 1 : 2) * 3 + (teN < -8 ? 0 : teN <= 8 ? 1 : 2);
+        sgt = sgt * 8 + (qe >> 2);
+        int sgg = side_class(sp[6] - pc) * 8 + (qe >> 2);
+        int wset = (q >> 3) * 4 + (side_mag(heavy ? sl : sw) >> 2);
+        int32_t(*mw)[LL_MIX_IN] = m->mixw[wset];
+        const int nm = heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL;
         int apc = q >> 1;
 
         /* §7 residual. */
@@ -421,33 +512,60 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
             ea = (uint32_t)(eneg ? -r : r);
             ek = ea ? ulog2(ea) : 0;
         }
-        int nz = fast ? CODE(&m->zero[cls], r != 0)
-                      : mix_bit(c, dec, r != 0, &m->zero[cls], &m->zerob[clsb], &m->zeroc[clsc],
-                                mw[0], m->apm[apc][0]);
+        int nz;
+        if (fast) {
+            nz = CODE(&m->zero[cls], r != 0);
+        } else {
+            ImzBacCell *cz[7] = {&m->zero[cls],   &m->zerob[clsb], &m->zeroc[clsc], &m->zeroe[clse],
+                                 &m->zerog[clsg], &m->zerof[clsf], &m->zerod[clsd]};
+            nz = mix_bit(c, dec, r != 0, cz, nm, mw[0], m->apm[apc][0]);
+        }
         if (nz) {
             int neg;
             if (P == lo)
                 neg = 0;
             else if (P == hi)
                 neg = 1;
-            else
+            else if (fast)
                 neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
+            else {
+                ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs],
+                                     &m->signt[sgt],
+                                     &m->signgap[sgg],
+                                     &m->signe[sw * 24 + sn],
+                                     &m->signg[sg1 * 24 + sg2],
+                                     &m->signf[sne * 24 + snw],
+                                     &m->signd[sgd]};
+                neg = mix_bit(c, dec, eneg, cs, nm, mw[2 * LL_MAXK], m->apm[apc][2 * LL_MAXK]);
+            }
             uint32_t amax = (uint32_t)(neg ? P - lo : hi - P);
             int kmax = ulog2(amax), k = 0;
             if (fast) {
                 while (k < kmax && CODE(&m->expo[cls][k], ek > k))
                     k++;
             } else {
-                while (k < kmax && mix_bit(c, dec, ek > k, &m->expo[cls][k], &m->expob[clsb][k],
-                                           &m->expoc[clsc][k], mw[1 + k], m->apm[apc][1 + k]))
+                while (k < kmax) {
+                    ImzBacCell *ce[7] = {&m->expo[cls][k],   &m->expob[clsb][k], &m->expoc[clsc][k],
+                                         &m->expoe[clse][k], &m->expog[clsg][k], &m->expof[clsf][k],
+                                         &m->expod[clsd][k]};
+                    if (!mix_bit(c, dec, ek > k, ce, nm, mw[1 + k], m->apm[apc][1 + k]))
+                        break;
                     k++;
+                }
             }
             uint32_t a = 1;
             if (k >= 1) {
-                int b1 = fast ? CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1)
-                              : mix_bit(c, dec, (int)(ea >> (k - 1)) & 1, &m->mant[cls][k][0],
-                                        &m->mantb[clsb][k], &m->mantc[clsc][k], mw[LL_MAXK + k],
-                                        m->apm[apc][LL_MAXK + k]);
+                int b1;
+                if (fast) {
+                    b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
+                } else {
+                    ImzBacCell *cm[7] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
+                                         &m->mantc[clsc][k],  &m->mante[clse][k],
+                                         &m->mantg[clsg][k],  &m->mantf[clsf][k],
+                                         &m->mantd[clsd][k]};
+                    b1 = mix_bit(c, dec, (int)(ea >> (k - 1)) & 1, cm, nm, mw[LL_MAXK + k],
+                                 m->apm[apc][LL_MAXK + k]);
+                }
                 a = 2 + (uint32_t)b1;
                 if (k >= 2) {
                     a = a * 2 + (uint32_t)CODE(&m->mant[cls][k][1 + b1], (int)(ea >> (k - 2)) & 1);
@@ -481,9 +599,30 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast)
             }
         }
         t0[x] = pc - v8;
+        if (heavy) {
+            /* §9 least-squares statistics, then three Gauss-Seidel steps (round robin over the
+             * weights) towards their solution, with a small ridge on the diagonal. */
+            int32_t tgt = (v - W) >> c->ls_shift;
+            for (int i = 0; i < nls; i++) {
+                for (int j = i; j < nls; j++)
+                    m->lsc[i][j] += (int64_t)ld[i] * ld[j] - (m->lsc[i][j] >> LL_LS_DECAY);
+                m->lsb[i] += (int64_t)ld[i] * tgt - (m->lsb[i] >> LL_LS_DECAY);
+            }
+            for (int step = 0; step < 3; step++) {
+                int i = m->ls_next;
+                m->ls_next = i + 1 < nls ? i + 1 : 0;
+                int64_t acc = m->lsb[i] * 65536;
+                for (int j = 0; j < i; j++)
+                    acc -= m->lsc[j][i] * m->lsw[j];
+                for (int j = i + 1; j < nls; j++)
+                    acc -= m->lsc[i][j] * m->lsw[j];
+                int64_t nw = acc / (m->lsc[i][i] + (m->lsc[i][i] >> 7) + 1);
+                m->lsw[i] = (int32_t)(nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? 1 << 20 : nw);
+            }
+        }
         if (!fast) {
             int32_t *sC = s0 + x * LL_NSUB;
-            for (int k = 0; k < LL_NSUB; k++)
+            for (int k = 0; k < LL_NSUB - 1 + heavy; k++)
                 sC[k] = iabs(sp[k] - v8);
         }
         int32_t bs = m->bias_sum[bctx] + (v8 - pred);
@@ -501,16 +640,20 @@ void imz_ll_encode_row(LlCoder *c)
 {
     for (int p = 0; p < c->n_planes; p++) {
         if (c->profile == LL_PROFILE_FAST)
-            code_row(c, p, 0, 1);
+            code_row(c, p, 0, 1, 0);
+        else if (c->heavy)
+            code_row(c, p, 0, 0, 1);
         else
-            code_row(c, p, 0, 0);
+            code_row(c, p, 0, 0, 0);
     }
 }
 
 int imz_ll_decode_row(LlCoder *c)
 {
     for (int p = 0; p < c->n_planes; p++) {
-        int st = c->profile == LL_PROFILE_FAST ? code_row(c, p, 1, 1) : code_row(c, p, 1, 0);
+        int st = c->profile == LL_PROFILE_FAST ? code_row(c, p, 1, 1, 0)
+                 : c->heavy                    ? code_row(c, p, 1, 0, 1)
+                                               : code_row(c, p, 1, 0, 0);
         if (st)
             return st;
     }

@@ -18,6 +18,7 @@ void imz_ll_layout(const LlStreamInfo *si, int width, LlLayout *lay)
     lay->width = width;
     lay->n_planes = si->n_planes;
     lay->profile = si->profile;
+    lay->heavy = si->heavy;
     lay->alpha_plane = si->alpha_plane;
     for (int p = 0; p < si->n_planes; p++) {
         lay->lo[p] = si->lo[p];
