@@ -121,9 +121,11 @@ def make_valid_files(imz, work):
         src = os.path.join(work, f"src{k}.pam")
         subprocess.run([imz, "gen", pat, str(w), str(h), src, "--channels", str(ch),
                         "--depth", str(depth), "-q"], check=True)
-        for c in codecs:
-            out = os.path.join(work, f"{c}_{k}.imz")
-            r = subprocess.run([imz, "encode", "--quiet", "-c", c, src, out],
+        # every codec at its defaults, and the lossless codec's fast profile (effort 1)
+        variants = [(c, []) for c in codecs] + [("lossless", ["-e", "1"])] * ("lossless" in codecs)
+        for c, extra in variants:
+            out = os.path.join(work, f"{c}{''.join(extra)}_{k}.imz")
+            r = subprocess.run([imz, "encode", "--quiet", "-c", c, *extra, src, out],
                                capture_output=True)
             if r.returncode == 0:
                 with open(out, "rb") as f:

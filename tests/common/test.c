@@ -54,7 +54,10 @@ void test_skip(const char *fmt, ...)
     cur_skipped = 1;
 }
 
-int test_failed_now(void) { return cur_failed; }
+int test_failed_now(void)
+{
+    return cur_failed;
+}
 
 ImzContext *test_ctx(void)
 {
@@ -192,8 +195,8 @@ size_t test_roundtrip(const ImzImage *img, const char *codec, const ImzOption *o
     size_t len = 0, len2 = 0;
     memset(out, 0, sizeof *out);
     if (imz_encode(ctx, img, codec, opts, n_opts, &buf, &len) != IMZ_OK) {
-        test_fail(__FILE__, __LINE__, "%s: encode %ux%ux%d@%d: %s", codec, img->width,
-                  img->height, img->channels, img->bit_depth, imz_last_error(ctx));
+        test_fail(__FILE__, __LINE__, "%s: encode %ux%ux%d@%d: %s", codec, img->width, img->height,
+                  img->channels, img->bit_depth, imz_last_error(ctx));
         return 0;
     }
     if (imz_encode(ctx, img, codec, opts, n_opts, &buf2, &len2) != IMZ_OK || len2 != len ||
@@ -242,4 +245,30 @@ int main(int argc, char **argv)
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     imz_context_destroy(shared_ctx);
     return failed ? 1 : 0;
+}
+
+int test_for_each_image(const char *sub,
+                        void (*fn)(const char *path, const ImzImage *img, void *arg), void *arg)
+{
+    const char *dir = test_data_dir(sub);
+    if (!dir) {
+        test_skip("../shared/data/%s not found (set IMZ_SHARED_DATA)", sub);
+        return -1;
+    }
+    char *names[64];
+    int n = test_list_png(dir, names, 64);
+    if (!n) {
+        test_skip("no PNG files in %s", dir);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        ImzImage img = {0};
+        if (test_load_image(names[i], &img))
+            test_fail(__FILE__, __LINE__, "cannot read %s", names[i]);
+        else
+            fn(names[i], &img, arg);
+        imz_image_free(test_ctx(), &img);
+        free(names[i]);
+    }
+    return n;
 }

@@ -4,7 +4,8 @@
 // A tiny test harness. Each test file is one executable: TEST(name) { ... } registers a test;
 // CHECK* record failures and continue; SKIP(...) ends the current test as skipped with a reason.
 // The run ends with the line "N passed, N failed, N skipped" and exits 1 if any test failed.
-// Data under ../shared/data is found with test_data_dir(); tests skip, saying so, when it is absent.
+// Data under ../shared/data is found with test_data_dir(); tests skip, saying so, when it is
+// absent.
 
 #ifndef IMZ_TEST_H
 #define IMZ_TEST_H
@@ -23,7 +24,10 @@ int test_failed_now(void);
 
 #define TEST(name)                                                                                 \
     static void name(void);                                                                        \
-    __attribute__((constructor)) static void register_##name(void) { test_register(#name, name); } \
+    __attribute__((constructor)) static void register_##name(void)                                 \
+    {                                                                                              \
+        test_register(#name, name);                                                                \
+    }                                                                                              \
     static void name(void)
 
 #define CHECK(cond)                                                                                \
@@ -67,6 +71,12 @@ const char *test_sample(const char *name);
 
 /** Lists *.png files of a directory, sorted; returns count (<= max), names malloc'ed. */
 int test_list_png(const char *dir, char **names, int max);
+
+/** Reads each PNG of the data set `sub` (test_data_dir) in turn and calls fn(path, img, arg);
+ *  an unreadable file is a failure. Returns the number of images, or -1 after marking the test
+ *  skipped when the data set is absent (the caller then returns). */
+int test_for_each_image(const char *sub,
+                        void (*fn)(const char *path, const ImzImage *img, void *arg), void *arg);
 
 /** A shared context for the test file (created on first use). */
 ImzContext *test_ctx(void);

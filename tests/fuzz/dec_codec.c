@@ -6,8 +6,8 @@
 // The harness wraps them in a well-formed container with correct CRCs, so that the mutations reach
 // the decoder instead of being stopped by the checksums. An input that is an .imz file is used
 // as such after re-sealing its CRCs, so valid files are good seeds. Memory is counted: whatever
-// the payload says, decoding may not need more than MEM_K times the image plus MEM_C bytes
-// (the bound tests/unit/test_limits.c states for valid files).
+// the payload says, decoding may not need more than the bound of tests/common/mem_bound.h (the
+// one tests/unit/test_limits.c checks on valid files).
 
 #include <string.h>
 
@@ -15,9 +15,8 @@
 #include "container/container.h"
 #include "fuzz_producer.h"
 #include "fuzz_target.h"
+#include "mem_bound.h"
 
-#define MEM_K 4
-#define MEM_C ((size_t)16 << 20)
 
 typedef struct Counter {
     size_t cur, peak;
@@ -139,10 +138,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ImzImage img;
     int st = imz_decode(ctx, file, len, &img);
     uint64_t image_bytes = (uint64_t)get_le32(file + 10) * get_le32(file + 14) * file[18] * 2;
-    if (cnt.peak - base > MEM_K * image_bytes + MEM_C)
+    uint64_t bound = imz_mem_bound(get_le32(file + 10), get_le32(file + 14), file[18]);
+    if (cnt.peak - base > bound)
         fprintf(stderr, "decoder of codec %d used %zu bytes for a %llu-byte image\n", file[9],
                 cnt.peak - base, (unsigned long long)image_bytes);
-    FUZZ_ASSERT(cnt.peak - base <= MEM_K * image_bytes + MEM_C);
+    FUZZ_ASSERT(cnt.peak - base <= bound);
     if (st == IMZ_OK) {
         FUZZ_ASSERT(img.width == get_le32(file + 10) && img.height == get_le32(file + 14));
         fuzz_check_image(&img);

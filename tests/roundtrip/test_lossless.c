@@ -251,30 +251,28 @@ TEST(lossless_mode_byte)
     imz_image_free(test_ctx(), &img);
 }
 
+typedef struct Totals {
+    double bytes, pixels;
+} Totals;
+
+static void roundtrip_one(const char *path, const ImzImage *img, void *arg)
+{
+    Totals *t = arg;
+    long b = roundtrip(img, 5, 1, 1);
+    CHECK_MSG(b >= 0, "%s does not round-trip", path);
+    t->bytes += (double)b;
+    t->pixels += (double)img->width * img->height;
+}
+
 static void dataset(const char *sub)
 {
     REQUIRE(codec() != NULL);
-    const char *dir = test_data_dir(sub);
-    if (!dir)
-        SKIP("../shared/data/%s not found (set IMZ_SHARED_DATA)", sub);
-    char *names[64];
-    int n = test_list_png(dir, names, 64);
-    if (!n)
-        SKIP("no PNG files in %s", dir);
-    double bytes = 0, pixels = 0;
-    for (int i = 0; i < n; i++) {
-        ImzImage img = {0};
-        CHECK_MSG(!test_load_image(names[i], &img), "cannot read %s", names[i]);
-        if (img.data) {
-            long b = roundtrip(&img, 5, 1, 1);
-            CHECK_MSG(b >= 0, "%s does not round-trip", names[i]);
-            bytes += (double)b;
-            pixels += (double)img.width * img.height;
-        }
-        imz_image_free(test_ctx(), &img);
-        free(names[i]);
-    }
-    printf("  %s: %d images, %.0f payload bytes, %.4f bpp\n", sub, n, bytes, bytes * 8 / pixels);
+    Totals t = {0, 0};
+    int n = test_for_each_image(sub, roundtrip_one, &t);
+    if (n < 0)
+        return;
+    printf("  %s: %d images, %.0f payload bytes, %.4f bpp\n", sub, n, t.bytes,
+           t.bytes * 8 / t.pixels);
 }
 
 TEST(lossless_kodak)
@@ -479,8 +477,8 @@ TEST(lossless_screen_content_beats_optipng)
             CHECK_MSG(n >= 0, "%s effort %d does not round-trip", names[kind], e);
             /* The container adds a header of about 30 bytes to the payload. */
             if (png > 0)
-                CHECK_MSG(n + 32 < png, "%s effort %d: %ld bytes, optipng -o2 %ld", names[kind],
-                          e, n, png);
+                CHECK_MSG(n + 32 < png, "%s effort %d: %ld bytes, optipng -o2 %ld", names[kind], e,
+                          n, png);
             if (e == 5)
                 printf("  %s: %ld payload bytes, optipng -o2 %ld\n", names[kind], n, png);
         }

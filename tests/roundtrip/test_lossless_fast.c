@@ -16,31 +16,29 @@
 
 static const ImzOption effort1 = {"effort", "1"};
 
+typedef struct Totals {
+    double bytes, pixels;
+} Totals;
+
+static void roundtrip_one(const char *path, const ImzImage *img, void *arg)
+{
+    Totals *t = arg;
+    ImzImage out = {0};
+    size_t b = test_roundtrip(img, "lossless", &effort1, 1, &out);
+    CHECK_MSG(b && test_images_equal(img, &out), "%s does not round-trip", path);
+    t->bytes += (double)b;
+    t->pixels += (double)img->width * img->height;
+    imz_image_free(test_ctx(), &out);
+}
+
 static void dataset(const char *sub, double max_bpp)
 {
-    const char *dir = test_data_dir(sub);
-    if (!dir)
-        SKIP("../shared/data/%s not found (set IMZ_SHARED_DATA)", sub);
-    char *names[64];
-    int n = test_list_png(dir, names, 64);
-    if (!n)
-        SKIP("no PNG files in %s", dir);
-    double bytes = 0, pixels = 0;
-    for (int i = 0; i < n; i++) {
-        ImzImage img = {0}, out = {0};
-        CHECK_MSG(!test_load_image(names[i], &img), "cannot read %s", names[i]);
-        if (img.data) {
-            size_t b = test_roundtrip(&img, "lossless", &effort1, 1, &out);
-            CHECK_MSG(b && test_images_equal(&img, &out), "%s does not round-trip", names[i]);
-            bytes += (double)b;
-            pixels += (double)img.width * img.height;
-        }
-        imz_image_free(test_ctx(), &out);
-        imz_image_free(test_ctx(), &img);
-        free(names[i]);
-    }
-    double bpp = bytes * 8 / pixels;
-    printf("  %s at effort 1: %d images, %.0f bytes, %.4f bpp\n", sub, n, bytes, bpp);
+    Totals t = {0, 0};
+    int n = test_for_each_image(sub, roundtrip_one, &t);
+    if (n < 0)
+        return;
+    double bpp = t.bytes * 8 / t.pixels;
+    printf("  %s at effort 1: %d images, %.0f bytes, %.4f bpp\n", sub, n, t.bytes, bpp);
     if (max_bpp > 0)
         CHECK_MSG(bpp <= max_bpp, "%s at effort 1: %.4f bpp, more than %.2f", sub, bpp, max_bpp);
 }

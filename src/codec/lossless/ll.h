@@ -11,9 +11,13 @@
 #include <stdint.h>
 
 #include "common/context.h"
+#include "codec/lossless/ll_groups.h"
+#include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
 #define LL_FORMAT_VERSION 2
+/* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
+#define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_PAD 2       /* samples of padding left and right of every row */
 #define LL_NSUB 9      /* sub-predictors blended by the weighted predictor */
 #define LL_NLS 12      /* inputs of the least-squares sub-predictor */
@@ -23,7 +27,6 @@
 #define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */
 #define LL_MAXK 18                    /* magnitudes are < 2^18 */
 #define LL_NBIAS 1792                 /* bias-cancellation contexts */
-#define LL_MAX_GROUPS 1024
 
 /** Profiles: the model variant a stream was coded with (stored in the stream). */
 enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
@@ -32,17 +35,6 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 /** Profile 2 (palette, §11) has its own payload after the mode byte. */
 #define LL_PROFILE_PALETTE 2
 #define LL_PAL_MAX 4096 /* most colours of a palette stream */
-
-/** Reversible colour transforms of three colour channels (stored in the stream). */
-enum {
-    LL_RCT_NONE = 0,  /* R, G, B */
-    LL_RCT_SUBG = 1,  /* G, R-G, B-G */
-    LL_RCT_YCOCG = 2, /* YCoCg-R: Y, Co, Cg */
-    LL_RCT_SUBG2 = 3, /* G, B-G, R-G */
-    LL_RCT_SUBGA = 4, /* G, R-G, B-((R+G)>>1) */
-    LL_RCT_SUBGB = 5, /* G, B-G, R-((B+G)>>1) */
-    LL_N_RCT = 6
-};
 
 #define LL_NCTXB (LL_NQ * 7)
 #define LL_NCTXC (LL_NQ * 5)

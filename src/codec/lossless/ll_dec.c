@@ -6,35 +6,33 @@
 // context allows threads. Every header field is range-checked before use; memory is the output
 // image plus O(width) rows and fixed-size context tables per group being decoded.
 
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "codec/lossless/ll.h"
 #include "codec/lossless/ll_fast.h"
 #include "common/intops.h"
+#include "common/parallel.h"
 
 typedef struct DecJob {
     ImzContext *ctx;
     ImzImage *img;
     const LlStreamInfo *si;
-    uint32_t y0, y1;
-    const uint8_t *data;
-    size_t len;
+    LlGroup g;
     int status;
 } DecJob;
 
-static void decode_group(DecJob *j)
+static void decode_group(void *arg)
 {
+    DecJob *j = arg;
     LlCoder c;
     LlLayout lay;
     imz_ll_layout(j->si, (int)j->img->width, &lay);
     j->status = imz_ll_coder_init(j->ctx, &c, &lay);
     if (j->status)
         return;
-    imz_bac_dec_init(&c.dec, j->data, j->len);
+    imz_bac_dec_init(&c.dec, j->g.data, j->g.len);
     int st = IMZ_OK;
-    for (uint32_t y = j->y0; y < j->y1 && !st; y++) {
+    for (uint32_t y = j->g.y0; y < j->g.y1 && !st; y++) {
         imz_ll_next_row(&c);
         st = imz_ll_decode_row(&c);
         if (!st)
@@ -47,13 +45,6 @@ static void decode_group(DecJob *j)
         st = IMZ_ERR_TRUNCATED;
     imz_ll_coder_free(j->ctx, &c);
     j->status = st;
-}
-
-static void *decode_worker(void *arg)
-{
-    DecJob *j = arg;
-    decode_group(j);
-    return NULL;
 }
 
 static int32_t get_zigzag(ImzReader *r)
@@ -159,79 +150,21 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
         si->lo[p] = lo;
         si->hi[p] = lo + span;
     }
-    uint64_t n_groups = imz_read_varint(&r) + 1;
-    if (r.overflow)
-        return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: stream header truncated");
-    if (n_groups > LL_MAX_GROUPS || n_groups > out->height)
-        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: %llu row groups",
-                        (unsigned long long)n_groups);
-    int ng = (int)n_groups;
+    LlGroup groups[LL_MAX_GROUPS];
+    int ng = 0;
+    int st = imz_ll_get_groups(ctx, &r, out->height, groups, &ng);
+    if (st)
+        return st;
     DecJob *jobs = imz_calloc(ctx, (size_t)ng, sizeof(DecJob));
     if (!jobs)
         return IMZ_ERR_NOMEM;
-    uint32_t y = 0;
-    uint64_t total = 0;
-    int st = IMZ_OK;
-    for (int g = 0; g < ng && !st; g++) {
-        uint64_t rows = g + 1 < ng ? imz_read_varint(&r) + 1 : (uint64_t)(out->height - y);
-        uint64_t len = imz_read_varint(&r);
-        if (r.overflow) {
-            st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: group table truncated");
-            break;
-        }
-        if (rows == 0 || rows > out->height - y || len > n_payload) {
-            st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad row group %d", g);
-            break;
-        }
+    for (int g = 0; g < ng; g++) {
         jobs[g].ctx = ctx;
         jobs[g].img = out;
         jobs[g].si = si;
-        jobs[g].y0 = y;
-        jobs[g].y1 = y + (uint32_t)rows;
-        jobs[g].len = (size_t)len;
-        y += (uint32_t)rows;
-        total += len;
+        jobs[g].g = groups[g];
     }
-    if (!st && y != out->height)
-        st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: row groups cover %u of %u rows", y,
-                      out->height);
-    if (!st && total > imz_reader_left(&r))
-        st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: payload shorter than its groups");
-    if (st) {
-        imz_mem_free(ctx, jobs);
-        return st;
-    }
-    const uint8_t *p = r.p;
-    for (int g = 0; g < ng; g++) {
-        jobs[g].data = p;
-        p += jobs[g].len;
-    }
-
-    int threads = ctx->n_threads;
-    if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)n : 1;
-    }
-    if (threads <= 1 || ng == 1) {
-        for (int g = 0; g < ng; g++)
-            decode_group(&jobs[g]);
-    } else {
-        /* Up to `threads` groups at a time; each batch joins before the next starts. */
-        pthread_t tid[LL_MAX_GROUPS];
-        int started[LL_MAX_GROUPS];
-        for (int b = 0; b < ng; b += threads) {
-            int e = imin(ng, b + threads);
-            for (int g = b + 1; g < e; g++)
-                started[g] = pthread_create(&tid[g], NULL, decode_worker, &jobs[g]) == 0;
-            decode_group(&jobs[b]);
-            for (int g = b + 1; g < e; g++) {
-                if (started[g])
-                    pthread_join(tid[g], NULL);
-                else
-                    decode_group(&jobs[g]);
-            }
-        }
-    }
+    imz_parallel_run(ctx, jobs, sizeof *jobs, ng, decode_group);
     for (int g = 0; g < ng && !st; g++)
         st = jobs[g].status;
     imz_mem_free(ctx, jobs);
@@ -247,6 +180,10 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
 int imz_ll_decode(ImzContext *ctx, const uint8_t *params, size_t n_params, const uint8_t *payload,
                   size_t n_payload, ImzImage *out)
 {
+    if ((uint64_t)out->width * (uint64_t)out->channels > LL_MAX_ROW_SAMPLES)
+        return imz_fail(
+            ctx, IMZ_ERR_LIMIT, "lossless: rows of %llu samples are over the limit of %u",
+            (unsigned long long)out->width * (unsigned long long)out->channels, LL_MAX_ROW_SAMPLES);
     LlStreamInfo si;
     memset(&si, 0, sizeof si);
     int st = decode_stream(ctx, params, n_params, payload, n_payload, out, &si);

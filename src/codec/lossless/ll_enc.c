@@ -5,13 +5,12 @@
 // and step, choice of colour transform), writes the stream header, then codes each group of rows
 // with the shared model of ll_model.c, in parallel when the context allows threads.
 
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "codec/lossless/ll.h"
 #include "codec/lossless/ll_fast.h"
 #include "common/intops.h"
+#include "common/parallel.h"
 #include "container/codec.h"
 
 static int effort_profile(int effort)
@@ -212,8 +211,9 @@ typedef struct EncJob {
     int status;
 } EncJob;
 
-static void encode_group(EncJob *j)
+static void encode_group(void *arg)
 {
+    EncJob *j = arg;
     LlCoder c;
     LlLayout lay;
     imz_ll_layout(j->si, (int)j->img->width, &lay);
@@ -242,13 +242,6 @@ static void encode_group(EncJob *j)
     imz_mem_free(j->ctx, row);
     imz_ll_coder_free(j->ctx, &c);
     j->status = j->out.status;
-}
-
-static void *encode_worker(void *arg)
-{
-    EncJob *j = arg;
-    encode_group(j);
-    return NULL;
 }
 
 static void put_zigzag(ImzBuf *b, int32_t v)
@@ -330,47 +323,20 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     }
 
     /* Groups of rows (§3.4): one per thread, each at least 16 rows. */
-    int threads = ctx->n_threads;
-    if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)n : 1;
-    }
-    int n_groups = 1;
-    if (threads > 1)
-        n_groups = imax(1, imin(imin(threads, LL_MAX_GROUPS), (int)(img->height / 16)));
+    LlGroup groups[LL_MAX_GROUPS];
+    int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), groups);
     EncJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(EncJob));
     if (!jobs)
         return IMZ_ERR_NOMEM;
-    uint32_t rows_per = (img->height + (uint32_t)n_groups - 1) / (uint32_t)n_groups;
     for (int g = 0; g < n_groups; g++) {
         jobs[g].ctx = ctx;
         jobs[g].img = img;
         jobs[g].si = si;
-        jobs[g].y0 = (uint32_t)g * rows_per;
-        jobs[g].y1 = imin((int)img->height, (int)((uint32_t)(g + 1) * rows_per));
-        if (jobs[g].y0 > jobs[g].y1)
-            jobs[g].y0 = jobs[g].y1;
+        jobs[g].y0 = groups[g].y0;
+        jobs[g].y1 = groups[g].y1;
         imz_buf_init(&jobs[g].out, ctx);
     }
-    /* Drop empty trailing groups (rounding). */
-    while (n_groups > 1 && jobs[n_groups - 1].y0 >= jobs[n_groups - 1].y1)
-        n_groups--;
-
-    if (n_groups == 1) {
-        encode_group(&jobs[0]);
-    } else {
-        pthread_t tid[LL_MAX_GROUPS];
-        int started[LL_MAX_GROUPS];
-        for (int g = 1; g < n_groups; g++)
-            started[g] = pthread_create(&tid[g], NULL, encode_worker, &jobs[g]) == 0;
-        encode_group(&jobs[0]);
-        for (int g = 1; g < n_groups; g++) {
-            if (started[g])
-                pthread_join(tid[g], NULL);
-            else
-                encode_group(&jobs[g]);
-        }
-    }
+    imz_parallel_run(ctx, jobs, sizeof *jobs, n_groups, encode_group);
 
     for (int g = 0; g < n_groups && !st; g++)
         st = jobs[g].status;
@@ -387,12 +353,9 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
             put_zigzag(payload, si->lo[p]);
             put_zigzag(payload, si->hi[p] - si->lo[p]);
         }
-        imz_buf_put_varint(payload, (uint64_t)n_groups - 1);
-        for (int g = 0; g < n_groups; g++) {
-            if (g + 1 < n_groups)
-                imz_buf_put_varint(payload, jobs[g].y1 - jobs[g].y0 - 1);
-            imz_buf_put_varint(payload, jobs[g].out.len);
-        }
+        for (int g = 0; g < n_groups; g++)
+            groups[g].len = jobs[g].out.len;
+        imz_ll_put_groups(payload, groups, n_groups);
         for (int g = 0; g < n_groups; g++)
             imz_buf_append(payload, jobs[g].out.data, jobs[g].out.len);
         st = payload->status;
@@ -426,14 +389,18 @@ static int ll_encode(ImzContext *ctx, const ImzImage *img, const double *opt, Im
 {
     (void)params;
     int effort = (int)opt[0];
+    if ((uint64_t)img->width * (uint64_t)img->channels > LL_MAX_ROW_SAMPLES)
+        return imz_fail(
+            ctx, IMZ_ERR_LIMIT, "lossless: rows of %llu samples are over the limit of %u",
+            (unsigned long long)img->width * (unsigned long long)img->channels, LL_MAX_ROW_SAMPLES);
     uint32_t n_colours = 0;
     int st = imz_ll_pal_count(ctx, img, LL_PAL_MAX, &n_colours);
     if (st)
         return imz_fail(ctx, st, "lossless: out of memory");
     int try_pal = n_colours <= LL_PAL_MAX;
     /* A few colours, or mostly flat: the palette profile (§11) is the likely winner. */
-    int pal_only = try_pal && (n_colours <= 256 ||
-                               flat_share(img) * 2 > (uint64_t)img->width * img->height);
+    int pal_only =
+        try_pal && (n_colours <= 256 || flat_share(img) * 2 > (uint64_t)img->width * img->height);
     if (try_pal) {
         ImzBuf pb;
         imz_buf_init(&pb, ctx);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bitio/bits.h"
+#include "codec/lossless/ll_groups.h"
 #include "codec/lossless/ll_rct.h"
 #include "common/intops.h"
 #include "common/parallel.h"
@@ -25,7 +26,6 @@
 #define FAST_NTOK 48   /* residual tokens (§12.4) */
 #define FAST_NBIAS 729 /* bias contexts: three gradients quantised to 9 levels */
 #define FAST_MAX_CTX (FAST_NACT * (2 + 2 * FAST_NREF))
-#define FAST_MAX_GROUPS 1024
 #define FAST_RESET 128     /* bias statistics are halved at this count */
 #define FAST_GRAD_MAX 1024 /* |gradient| >> shift stays below this (§12.3) */
 #define FAST_ACT_MAX 4096  /* error energy >> shift stays below this */
@@ -218,8 +218,9 @@ static IMZ_ALWAYS_INLINE void code_sample(RowState *s, RowPlane *r, ImzRansDec *
     r->bias_n[q] = n;
 }
 
-/* Codes the current row of every plane, pixel by pixel (planes interleaved). */
-static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int dec)
+/* Codes columns [x0, x1) of the current row of every plane, pixel by pixel (planes
+ * interleaved); the row's padding is set up when x0 = 0. */
+static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, int x0, int x1, const int dec)
 {
     const int w = c->width, np = c->n_planes;
     RowPlane rp[4];
@@ -259,12 +260,14 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int de
         } else {
             r->sym = c->sym[p] + c->n;
         }
-        r->cur[-1] = r->up[0];
-        r->up[-1] = r->up[0];
-        r->up[w] = r->up[w - 1];
-        r->e[-2] = r->e[-1] = r->eu[0];
-        r->eu[-1] = r->eu[0];
-        r->eu[w] = r->eu[w + 1] = r->eu[w - 1];
+        if (x0 == 0) {
+            r->cur[-1] = r->up[0];
+            r->up[-1] = r->up[0];
+            r->up[w] = r->up[w - 1];
+            r->e[-2] = r->e[-1] = r->eu[0];
+            r->eu[-1] = r->eu[0];
+            r->eu[w] = r->eu[w + 1] = r->eu[w - 1];
+        }
     }
     /* The planes of a pixel are written out one by one, so that each copy of code_sample works
      * on fixed locals (rp[P], rd[P]) and knows at compile time whether its plane has a reference
@@ -273,24 +276,24 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int de
     code_sample(&s, &rp[P], &rd[P], x, first_row, (NP) >= 3 && (P) > ((NP) == 4), dec)
     switch (np) {
     case 1:
-        for (int x = 0; x < w; x++)
+        for (int x = x0; x < x1; x++)
             FAST_SAMPLE(1, 0);
         break;
     case 2:
-        for (int x = 0; x < w; x++) {
+        for (int x = x0; x < x1; x++) {
             FAST_SAMPLE(2, 0);
             FAST_SAMPLE(2, 1);
         }
         break;
     case 3:
-        for (int x = 0; x < w; x++) {
+        for (int x = x0; x < x1; x++) {
             FAST_SAMPLE(3, 0);
             FAST_SAMPLE(3, 1);
             FAST_SAMPLE(3, 2);
         }
         break;
     default:
-        for (int x = 0; x < w; x++) {
+        for (int x = x0; x < x1; x++) {
             FAST_SAMPLE(4, 0);
             FAST_SAMPLE(4, 1);
             FAST_SAMPLE(4, 2);
@@ -307,25 +310,36 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, const int de
         c->raw_p = s.raw_p;
         c->raw_acc = s.raw_acc;
         c->raw_n = s.raw_n;
-        c->n += (size_t)w;
+        c->n += (size_t)(x1 - x0);
     }
 }
 
-/* Specialised copies of the row coder for each direction. */
+/* Specialised copies of the row coder for each direction. The decoder works through the row in
+ * blocks of 4096 columns and stops once its streams have run dry: a header may announce rows
+ * of millions of samples over a payload of a few bytes. */
 static void encode_row(FastCoder *c, int first)
 {
     if (first)
-        code_row(c, 1, 0);
+        code_row(c, 1, 0, c->width, 0);
     else
-        code_row(c, 0, 0);
+        code_row(c, 0, 0, c->width, 0);
 }
 
-static void decode_row(FastCoder *c, int first)
+static int decode_row(FastCoder *c, int first)
 {
-    if (first)
-        code_row(c, 1, 1);
-    else
-        code_row(c, 0, 1);
+    for (int x0 = 0; x0 < c->width; x0 += 4096) {
+        int x1 = c->width - x0 > 4096 ? x0 + 4096 : c->width;
+        if (first)
+            code_row(c, 1, x0, x1, 1);
+        else
+            code_row(c, 0, x0, x1, 1);
+        size_t over = c->rr.pad;
+        for (int p = 0; p < c->n_planes; p++)
+            over += c->rd[p].overrun;
+        if (over > 8)
+            return IMZ_ERR_TRUNCATED;
+    }
+    return IMZ_OK;
 }
 
 static void next_row(FastCoder *c)
@@ -423,10 +437,8 @@ typedef struct FastJob {
     const ImzImage *img; /* encoder input */
     ImzImage *out;       /* decoder output */
     int rct, bits;
-    uint32_t y0, y1;
-    ImzBuf buf;          /* encoder: the group's bytes */
-    const uint8_t *data; /* decoder: the group's bytes */
-    size_t len;
+    LlGroup g;  /* the rows; the decoder's input bytes */
+    ImzBuf buf; /* encoder: the group's bytes */
     int status;
 } FastJob;
 
@@ -464,7 +476,7 @@ static void encode_group(void *arg)
     ImzBuf tables, raw;
     imz_buf_init(&tables, ctx);
     imz_buf_init(&raw, ctx);
-    if (!st && (!imz_mul_size((size_t)(j->y1 - j->y0), (size_t)c.width, &n) ||
+    if (!st && (!imz_mul_size((size_t)(j->g.y1 - j->g.y0), (size_t)c.width, &n) ||
                 !imz_mul_size(n, 2 * (size_t)np, &rans_cap) ||
                 !imz_add_size(rans_cap, 8 * (size_t)np, &rans_cap)))
         st = IMZ_ERR_LIMIT;
@@ -482,14 +494,14 @@ static void encode_group(void *arg)
     if (!st) {
         /* a row's raw bits: at most 18 per sample, plus the 8-byte store of put_raw */
         size_t row_room = (size_t)c.width * (size_t)np * 18 / 8 + 16;
-        for (uint32_t y = j->y0; y < j->y1; y++) {
+        for (uint32_t y = j->g.y0; y < j->g.y1; y++) {
             uint8_t *room = imz_buf_reserve(&raw, row_room);
             if (!room)
                 break;
             c.raw_p = room;
             next_row(&c);
             map_row(&c, j->img, y);
-            encode_row(&c, y == j->y0);
+            encode_row(&c, y == j->g.y0);
             raw.len += (size_t)(c.raw_p - room);
         }
         if (c.raw_n)
@@ -588,25 +600,20 @@ int imz_ll_fast_encode(ImzContext *ctx, const ImzImage *img, ImzBuf *payload)
         maxs |= img->data[i];
     int bits = maxs ? ulog2(maxs) + 1 : 1;
 
-    int n_groups = 1, threads = imz_thread_count(ctx);
-    if (threads > 1)
-        n_groups = imax(1, imin(imin(threads, FAST_MAX_GROUPS), (int)(img->height / 16)));
+    LlGroup groups[LL_MAX_GROUPS];
+    int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), groups);
     FastJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(FastJob));
     if (!jobs)
         return imz_fail(ctx, IMZ_ERR_NOMEM, "lossless: out of memory");
-    uint32_t rows_per = (img->height + (uint32_t)n_groups - 1) / (uint32_t)n_groups;
     for (int g = 0; g < n_groups; g++) {
         FastJob *j = &jobs[g];
         j->ctx = ctx;
         j->img = img;
         j->rct = rct;
         j->bits = bits;
-        j->y0 = imin((int)img->height, (int)((uint32_t)g * rows_per));
-        j->y1 = imin((int)img->height, (int)((uint32_t)(g + 1) * rows_per));
+        j->g = groups[g];
         imz_buf_init(&j->buf, ctx);
     }
-    while (n_groups > 1 && jobs[n_groups - 1].y0 >= jobs[n_groups - 1].y1)
-        n_groups--;
     imz_parallel_run(ctx, jobs, sizeof *jobs, n_groups, encode_group);
 
     int st = IMZ_OK;
@@ -615,12 +622,9 @@ int imz_ll_fast_encode(ImzContext *ctx, const ImzImage *img, ImzBuf *payload)
     if (!st) {
         imz_buf_put_u8(payload, (unsigned)rct);
         imz_buf_put_u8(payload, (unsigned)bits);
-        imz_buf_put_varint(payload, (uint64_t)n_groups - 1);
-        for (int g = 0; g < n_groups; g++) {
-            if (g + 1 < n_groups)
-                imz_buf_put_varint(payload, jobs[g].y1 - jobs[g].y0 - 1);
-            imz_buf_put_varint(payload, jobs[g].buf.len);
-        }
+        for (int g = 0; g < n_groups; g++)
+            groups[g].len = jobs[g].buf.len;
+        imz_ll_put_groups(payload, groups, n_groups);
         for (int g = 0; g < n_groups; g++)
             imz_buf_append(payload, jobs[g].buf.data, jobs[g].buf.len);
         st = payload->status;
@@ -670,7 +674,7 @@ static void decode_group(void *arg)
             st = IMZ_ERR_NOMEM;
     }
     ImzReader r;
-    imz_reader_init(&r, j->data, j->len);
+    imz_reader_init(&r, j->g.data, j->g.len);
     uint64_t tlen = imz_read_varint(&r);
     const uint8_t *tp = tlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)tlen) : NULL;
     uint64_t rlen = imz_read_varint(&r);
@@ -698,16 +702,11 @@ static void decode_group(void *arg)
             sp += len;
             left -= len;
         }
-        for (uint32_t y = j->y0; y < j->y1 && !st; y++) {
+        for (uint32_t y = j->g.y0; y < j->g.y1 && !st; y++) {
             next_row(&c);
-            decode_row(&c, y == j->y0);
-            st = unmap_row(&c, j->out, y);
-            /* Far past the end only zeros come in: stop rather than decode garbage. */
-            size_t over = c.rr.pad;
-            for (int p = 0; p < c.n_planes; p++)
-                over += c.rd[p].overrun;
-            if (!st && over > 8)
-                st = IMZ_ERR_TRUNCATED;
+            st = decode_row(&c, y == j->g.y0);
+            if (!st)
+                st = unmap_row(&c, j->out, y);
         }
         int done = !imz_bitr_overrun(&c.rr);
         for (int p = 0; p < c.n_planes; p++)
@@ -723,62 +722,34 @@ static void decode_group(void *arg)
 int imz_ll_fast_decode(ImzContext *ctx, ImzReader *r, ImzImage *out)
 {
     unsigned rct = imz_read_u8(r), bits = imz_read_u8(r);
-    uint64_t n_groups = imz_read_varint(r) + 1;
     if (r->overflow)
         return imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: stream header truncated");
     if (rct >= LL_N_RCT || (out->channels < 3 && rct) || bits < 1 || (int)bits > out->bit_depth)
         return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad fast-profile header");
-    if (n_groups > FAST_MAX_GROUPS || n_groups > out->height)
-        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: %llu row groups",
-                        (unsigned long long)n_groups);
-    int ng = (int)n_groups;
+    LlGroup groups[LL_MAX_GROUPS];
+    int ng = 0;
+    int st = imz_ll_get_groups(ctx, r, out->height, groups, &ng);
+    if (st)
+        return st;
     FastJob *jobs = imz_calloc(ctx, (size_t)ng, sizeof(FastJob));
     if (!jobs)
         return imz_fail(ctx, IMZ_ERR_NOMEM, "lossless: out of memory");
-    uint32_t y = 0;
-    uint64_t total = 0;
-    int st = IMZ_OK;
-    for (int g = 0; g < ng && !st; g++) {
-        uint64_t rows = g + 1 < ng ? imz_read_varint(r) + 1 : (uint64_t)(out->height - y);
-        uint64_t len = imz_read_varint(r);
-        if (r->overflow)
-            st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: group table truncated");
-        else if (rows == 0 || rows > out->height - y || len > imz_reader_left(r))
-            st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad row group %d", g);
-        if (st)
-            break;
-        FastJob *j = &jobs[g];
-        j->ctx = ctx;
-        j->out = out;
-        j->rct = (int)rct;
-        j->bits = (int)bits;
-        j->y0 = y;
-        j->y1 = y + (uint32_t)rows;
-        j->len = (size_t)len;
-        y += (uint32_t)rows;
-        total += len;
+    for (int g = 0; g < ng; g++) {
+        jobs[g].ctx = ctx;
+        jobs[g].out = out;
+        jobs[g].rct = (int)rct;
+        jobs[g].bits = (int)bits;
+        jobs[g].g = groups[g];
     }
-    if (!st && y != out->height)
-        st = imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: row groups cover %u of %u rows", y,
-                      out->height);
-    if (!st && total > imz_reader_left(r))
-        st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossless: payload shorter than its groups");
-    if (!st) {
-        const uint8_t *p = r->p;
-        for (int g = 0; g < ng; g++) {
-            jobs[g].data = p;
-            p += jobs[g].len;
-        }
-        imz_parallel_run(ctx, jobs, sizeof *jobs, ng, decode_group);
-        for (int g = 0; g < ng && !st; g++)
-            st = jobs[g].status;
-        if (st == IMZ_ERR_CORRUPT)
-            st = imz_fail(ctx, st, "lossless: corrupt residual data");
-        else if (st == IMZ_ERR_TRUNCATED)
-            st = imz_fail(ctx, st, "lossless: residual data truncated");
-        else if (st)
-            st = imz_fail(ctx, st, "lossless: decoding failed");
-    }
+    imz_parallel_run(ctx, jobs, sizeof *jobs, ng, decode_group);
+    for (int g = 0; g < ng && !st; g++)
+        st = jobs[g].status;
+    if (st == IMZ_ERR_CORRUPT)
+        st = imz_fail(ctx, st, "lossless: corrupt residual data");
+    else if (st == IMZ_ERR_TRUNCATED)
+        st = imz_fail(ctx, st, "lossless: residual data truncated");
+    else if (st)
+        st = imz_fail(ctx, st, "lossless: decoding failed");
     imz_mem_free(ctx, jobs);
     return st;
 }

@@ -80,7 +80,10 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     size_t total;
     if (!imz_mul_size(per_plane, (size_t)lay->n_planes, &total))
         return imz_fail(ctx, IMZ_ERR_NOMEM, "row buffers overflow");
-    c->mem = imz_malloc_array(ctx, total, sizeof(int32_t));
+    /* Zeroed by the allocator, so that the error rows below need no clearing: with the default
+     * allocator, memory a decoder never reaches (it stops once its stream runs dry) is never
+     * touched. */
+    c->mem = imz_calloc(ctx, total, sizeof(int32_t));
     if (!c->mem)
         return IMZ_ERR_NOMEM;
     imz_ll_build_tables(c->stretch, c->squash);
@@ -99,14 +102,10 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
             for (size_t x = 0; x < stride; x++)
                 m[x] = mid;
         }
-        for (int i = 0; i < 2; i++, m += stride) {
+        for (int i = 0; i < 2; i++, m += stride)
             pl->te[i] = m;
-            memset(m, 0, stride * sizeof *m);
-        }
-        for (int i = 0; i < 2; i++, m += stride * LL_NSUB) {
+        for (int i = 0; i < 2; i++, m += stride * LL_NSUB)
             pl->se[i] = m;
-            memset(m, 0, stride * LL_NSUB * sizeof *m);
-        }
         pl->alpha = (lay->alpha_plane >= 0 && p != lay->alpha_plane) ? lay->alpha_plane : -1;
         int first_colour = lay->alpha_plane >= 0 ? 1 : 0;
         pl->n_ref = 0;

@@ -26,60 +26,6 @@ void imz_ll_layout(const LlStreamInfo *si, int width, LlLayout *lay)
     }
 }
 
-static inline void rct_fwd(int rct, int32_t r, int32_t g, int32_t b, int32_t *o)
-{
-    switch (rct) {
-    case LL_RCT_SUBG:
-        o[0] = g, o[1] = r - g, o[2] = b - g;
-        break;
-    case LL_RCT_YCOCG: {
-        int32_t co = r - b, t = b + (co >> 1), cg = g - t;
-        o[0] = t + (cg >> 1), o[1] = co, o[2] = cg;
-        break;
-    }
-    case LL_RCT_SUBG2:
-        o[0] = g, o[1] = b - g, o[2] = r - g;
-        break;
-    case LL_RCT_SUBGA:
-        o[0] = g, o[1] = r - g, o[2] = b - ((r + g) >> 1);
-        break;
-    case LL_RCT_SUBGB:
-        o[0] = g, o[1] = b - g, o[2] = r - ((b + g) >> 1);
-        break;
-    default:
-        o[0] = r, o[1] = g, o[2] = b;
-        break;
-    }
-}
-
-static inline void rct_inv(int rct, const int32_t *i, int32_t *r, int32_t *g, int32_t *b)
-{
-    switch (rct) {
-    case LL_RCT_SUBG:
-        *g = i[0], *r = i[1] + i[0], *b = i[2] + i[0];
-        break;
-    case LL_RCT_YCOCG: {
-        int32_t t = i[0] - (i[2] >> 1);
-        *g = i[2] + t;
-        *b = t - (i[1] >> 1);
-        *r = *b + i[1];
-        break;
-    }
-    case LL_RCT_SUBG2:
-        *g = i[0], *b = i[1] + i[0], *r = i[2] + i[0];
-        break;
-    case LL_RCT_SUBGA:
-        *g = i[0], *r = i[1] + i[0], *b = i[2] + ((*r + *g) >> 1);
-        break;
-    case LL_RCT_SUBGB:
-        *g = i[0], *b = i[1] + i[0], *r = i[2] + ((*b + *g) >> 1);
-        break;
-    default:
-        *r = i[0], *g = i[1], *b = i[2];
-        break;
-    }
-}
-
 void imz_ll_map_row(const ImzImage *img, const LlStreamInfo *si, uint32_t y, int rct, int32_t *out)
 {
     int ch = img->channels, np = si->n_planes, w = (int)img->width;
@@ -94,7 +40,7 @@ void imz_ll_map_row(const ImzImage *img, const LlStreamInfo *si, uint32_t y, int
         if (si->alpha_plane >= 0)
             *o++ = m[ch - 1];
         if (ch >= 3)
-            rct_fwd(rct, m[0], m[1], m[2], o);
+            imz_ll_rct_fwd(rct, m[0], m[1], m[2], o);
         else
             o[0] = m[0];
     }
@@ -113,7 +59,7 @@ int imz_ll_unmap_row(const LlCoder *c, const LlStreamInfo *si, ImzImage *img, ui
         int32_t m[4], in[3];
         if (nc >= 3) {
             in[0] = pv[first][x], in[1] = pv[first + 1][x], in[2] = pv[first + 2][x];
-            rct_inv(si->rct, in, &m[0], &m[1], &m[2]);
+            imz_ll_rct_inv(si->rct, in, &m[0], &m[1], &m[2]);
         } else {
             m[0] = pv[first][x];
         }
