@@ -12,6 +12,14 @@
 
 #include "common/intops.h"
 
+/* The kernels are written for a size n that the callers pass as a constant; they must be inlined
+ * for the constant to reach the loops, which then vectorise. */
+#if defined(__GNUC__)
+#define FORCE_INLINE static inline __attribute__((always_inline))
+#else
+#define FORCE_INLINE static inline
+#endif
+
 /* round(64 * sqrt(2) * cos(j * pi / 64)) as adjusted in HEVC; entry 0 is the DC row's 64. */
 static const int8_t cos_tab[33] = {64, 90, 90, 90, 89, 88, 87, 85, 83, 82, 80,
                                    78, 75, 73, 70, 67, 64, 61, 57, 54, 50, 46,
@@ -37,6 +45,7 @@ typedef struct DctMat {
 } DctMat;
 
 static const DctMat *matrix(int log2n, int dst);
+static const DctMat dct_matrices[4];
 
 static int16_t clip16(int32_t v)
 {
@@ -46,7 +55,7 @@ static int16_t clip16(int32_t v)
 /* One pass of the forward transform: out[x * n + k] = (sum_y m[k][y] * in[y][x] + round) >> sh,
  * i.e. a 1-D transform of every column, written transposed. Inlined with a constant n so that
  * the compiler can vectorise the inner loop. */
-static inline void fwd_pass(const DctMat *mt, const int32_t *in, int32_t *out, int n, int sh)
+FORCE_INLINE void fwd_pass(const DctMat *mt, const int32_t *in, int32_t *out, int n, int sh)
 {
     for (int k = 0; k < n; k++) {
         int32_t acc[IMZ_DCT_MAX] = {0};
@@ -61,83 +70,326 @@ static inline void fwd_pass(const DctMat *mt, const int32_t *in, int32_t *out, i
     }
 }
 
+/* The same for the DCT, whose row k is symmetric (k even) or antisymmetric (k odd) about the
+ * middle: folding the input first halves the multiplications and gives the same exact sums. */
+FORCE_INLINE void fwd_pass_dct(const DctMat *mt, const int32_t *in, int32_t *out, int n, int sh)
+{
+    const int h = n >> 1;
+    int32_t sum[IMZ_DCT_MAX / 2 * IMZ_DCT_MAX], dif[IMZ_DCT_MAX / 2 * IMZ_DCT_MAX];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < n; x++) {
+            const int32_t a = in[y * n + x], b = in[(n - 1 - y) * n + x];
+            sum[y * n + x] = a + b;
+            dif[y * n + x] = a - b;
+        }
+    for (int k = 0; k < n; k++) {
+        int32_t acc[IMZ_DCT_MAX] = {0};
+        const int32_t *src = k & 1 ? dif : sum;
+        for (int y = 0; y < h; y++) {
+            const int32_t c = mt->m[k][y];
+            const int32_t *row = src + y * n;
+            for (int x = 0; x < n; x++)
+                acc[x] += c * row[x];
+        }
+        for (int x = 0; x < n; x++)
+            out[x * n + k] = (acc[x] + (1 << sh >> 1)) >> sh;
+    }
+}
+
+/* The first DCT pass in 16 bits: residuals of at most 9 bits fold to 10 bits, and the HEVC matrix
+ * keeps the scaled column transforms inside 16 bits, so the products are 16 x 16 bits, which
+ * vectorise without 32-bit multiplies. Same sums as fwd_pass_dct. */
+FORCE_INLINE void fwd_pass1_dct(const DctMat *mt, const int32_t *in, int32_t *out, int n, int sh)
+{
+    const int h = n >> 1;
+    int16_t sum[IMZ_DCT_MAX / 2 * IMZ_DCT_MAX], dif[IMZ_DCT_MAX / 2 * IMZ_DCT_MAX];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < n; x++) {
+            const int32_t a = in[y * n + x], b = in[(n - 1 - y) * n + x];
+            sum[y * n + x] = (int16_t)(a + b);
+            dif[y * n + x] = (int16_t)(a - b);
+        }
+    for (int k = 0; k < n; k++) {
+        int32_t acc[IMZ_DCT_MAX];
+        const int16_t *src = k & 1 ? dif : sum;
+        const int16_t c0 = mt->m[k][0];
+        for (int x = 0; x < n; x++)
+            acc[x] = c0 * src[x];
+        for (int y = 1; y < h; y++) {
+            const int16_t c = mt->m[k][y];
+            const int16_t *row = src + y * n;
+            for (int x = 0; x < n; x++)
+                acc[x] += c * row[x];
+        }
+        for (int x = 0; x < n; x++)
+            out[x * n + k] = (acc[x] + (1 << sh >> 1)) >> sh;
+    }
+}
+
+/* Vertical then horizontal pass of one constant size; each pass transposes. */
+FORCE_INLINE void fwd_n(const DctMat *mv, const DctMat *mh, int tx, const int32_t *in, int32_t *tmp,
+                        int32_t *dst, int n, int log2n)
+{
+    const int s1 = log2n - 1, s2 = log2n + 6;
+    if (tx & IMZ_TX_DST_V)
+        fwd_pass(mv, in, tmp, n, s1);
+    else
+        fwd_pass1_dct(mv, in, tmp, n, s1);
+    if (tx & IMZ_TX_DST_H)
+        fwd_pass(mh, tmp, dst, n, s2);
+    else
+        fwd_pass_dct(mh, tmp, dst, n, s2);
+}
+
 void imz_dct_fwd(const int16_t *src, int stride, int32_t *dst, int log2n, int tx)
 {
     const int n = 1 << log2n;
     const DctMat *mv = matrix(log2n, tx & IMZ_TX_DST_V), *mh = matrix(log2n, tx & IMZ_TX_DST_H);
-    const int s1 = log2n - 1, s2 = log2n + 6;
-    /* Vertical pass then horizontal pass, each transposing; with |src| <= 511 every sum fits in
-     * 32 bits. */
+    /* With |src| <= 511 every sum fits in 32 bits. */
     int32_t in[IMZ_DCT_MAX * IMZ_DCT_MAX], tmp[IMZ_DCT_MAX * IMZ_DCT_MAX];
     for (int y = 0; y < n; y++)
         for (int x = 0; x < n; x++)
             in[y * n + x] = src[(ptrdiff_t)y * stride + x];
     switch (log2n) {
     case 2:
-        fwd_pass(mv, in, tmp, 4, s1);
-        fwd_pass(mh, tmp, dst, 4, s2);
+        fwd_n(mv, mh, tx, in, tmp, dst, 4, 2);
         break;
     case 3:
-        fwd_pass(mv, in, tmp, 8, s1);
-        fwd_pass(mh, tmp, dst, 8, s2);
+        fwd_n(mv, mh, tx, in, tmp, dst, 8, 3);
         break;
     case 4:
-        fwd_pass(mv, in, tmp, 16, s1);
-        fwd_pass(mh, tmp, dst, 16, s2);
+        fwd_n(mv, mh, tx, in, tmp, dst, 16, 4);
         break;
     default:
-        fwd_pass(mv, in, tmp, 32, s1);
-        fwd_pass(mh, tmp, dst, 32, s2);
+        fwd_n(mv, mh, tx, in, tmp, dst, 32, 5);
         break;
     }
 }
 
-/* The inverse for a constant n (inlined per size so the inner loops vectorise). */
-static inline void inv_n(const DctMat *mv, const DctMat *mh, const int32_t *coef, int16_t *res,
-                         int n, int max_u, int max_v)
+/* The inverse for a constant n through the plain matrix products, used when a DST-VII is
+ * involved; the same structure as the DCT version below (16-bit products, transposed tmp, the
+ * row pass computed down the columns) without the folding. */
+FORCE_INLINE void inv_n(const DctMat *mv, const DctMat *mh, const int32_t *coef, int16_t *res,
+                        int n, int nu, int max_v)
 {
-    int32_t tmp[IMZ_DCT_MAX * IMZ_DCT_MAX];
-    /* vertical pass on the nonzero columns: tmp[y][u] = sum_v M[v][y] * coef[v][u] */
+    const int w = n < 8 ? n : 8; /* columns per chunk */
+    int16_t c16[IMZ_DCT_MAX * IMZ_DCT_MAX], tmp[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    for (int v = 0; v <= max_v; v++)
+        for (int u0 = 0; u0 < nu; u0 += w)
+            for (int k = 0; k < w; k++)
+                c16[v * IMZ_DCT_MAX + u0 + k] = (int16_t)coef[v * n + u0 + k];
     for (int y = 0; y < n; y++) {
-        int32_t acc[IMZ_DCT_MAX] = {0};
-        for (int v = 0; v <= max_v; v++) {
-            const int32_t c = mv->m[v][y];
-            const int32_t *row = coef + v * n;
-            for (int u = 0; u < n; u++)
-                acc[u] += c * row[u];
+        int32_t acc[IMZ_DCT_MAX];
+        const int16_t c0 = mv->m[0][y];
+        for (int u0 = 0; u0 < nu; u0 += w)
+            for (int k = 0; k < w; k++)
+                acc[u0 + k] = c0 * c16[u0 + k];
+        for (int v = 1; v <= max_v; v++) {
+            const int16_t c = mv->m[v][y];
+            const int16_t *row = c16 + v * IMZ_DCT_MAX;
+            for (int u0 = 0; u0 < nu; u0 += w)
+                for (int k = 0; k < w; k++)
+                    acc[u0 + k] += c * row[u0 + k];
         }
-        for (int u = 0; u < n; u++)
-            tmp[y * n + u] = clip16((acc[u] + 64) >> 7);
+        for (int u = 0; u < nu; u++)
+            tmp[u * IMZ_DCT_MAX + y] = clip16((acc[u] + 64) >> 7);
     }
-    /* horizontal pass: res[y][x] = sum_u M[u][x] * tmp[y][u] */
-    for (int y = 0; y < n; y++) {
-        int32_t acc[IMZ_DCT_MAX] = {0};
-        for (int u = 0; u <= max_u; u++) {
-            const int32_t t = tmp[y * n + u];
-            const int8_t *mr = mh->m[u];
-            for (int x = 0; x < n; x++)
-                acc[x] += t * mr[x];
+    for (int x = 0; x < n; x++) {
+        int32_t acc[IMZ_DCT_MAX];
+        const int16_t c0 = mh->m[0][x];
+        for (int y = 0; y < n; y++)
+            acc[y] = c0 * tmp[y];
+        for (int u = 1; u < nu; u++) {
+            const int16_t c = mh->m[u][x];
+            const int16_t *t = tmp + u * IMZ_DCT_MAX;
+            for (int y = 0; y < n; y++)
+                acc[y] += c * t[y];
         }
-        for (int x = 0; x < n; x++)
-            res[y * n + x] = clip16((acc[x] + 2048) >> 12);
+        for (int y = 0; y < n; y++)
+            res[y * n + x] = clip16((acc[y] + 2048) >> 12);
     }
+}
+
+/*
+ * The inverse DCT of a constant size. Column i and column n-1-i of the DCT matrix agree on the even
+ * rows and are opposite on the odd ones, so each output pair comes from one even and one odd
+ * partial sum (half the multiplications, the same exact sums). The vertical pass only visits the
+ * columns that can be nonzero (rounded up to 4; the caller's zeros fill the rest) and keeps its
+ * clipped results in 16 bits, so that the horizontal pass multiplies 16-bit values, which
+ * vectorises without 32-bit multiplies.
+ */
+FORCE_INLINE void inv_dct_cols(const DctMat *m, const int32_t *coef, int16_t *tmp, int n, int nu,
+                               int max_v)
+{
+    const int h = n >> 1, w = n < 8 ? n : 8; /* columns per chunk */
+    /* the nonzero rows in 16 bits (the coefficients are int16 already), so that the products
+     * are 16 x 16 bits */
+    int16_t c16[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    for (int v = 0; v <= max_v; v++)
+        for (int u0 = 0; u0 < nu; u0 += w)
+            for (int k = 0; k < w; k++)
+                c16[v * IMZ_DCT_MAX + u0 + k] = (int16_t)coef[v * n + u0 + k];
+    for (int y = 0; y < h; y++) {
+        int32_t e[IMZ_DCT_MAX], o[IMZ_DCT_MAX];
+        const int16_t c1 = max_v >= 1 ? m->m[1][y] : 0;
+        const int16_t *r1 = c16 + (max_v >= 1 ? IMZ_DCT_MAX : 0);
+        for (int u0 = 0; u0 < nu; u0 += w)
+            for (int k = 0; k < w; k++) {
+                e[u0 + k] = 64 * c16[u0 + k];
+                o[u0 + k] = c1 * r1[u0 + k];
+            }
+        for (int v = 2; v <= max_v; v += 2) {
+            const int16_t c = m->m[v][y];
+            const int16_t *row = c16 + v * IMZ_DCT_MAX;
+            for (int u0 = 0; u0 < nu; u0 += w)
+                for (int k = 0; k < w; k++)
+                    e[u0 + k] += c * row[u0 + k];
+        }
+        for (int v = 3; v <= max_v; v += 2) {
+            const int16_t c = m->m[v][y];
+            const int16_t *row = c16 + v * IMZ_DCT_MAX;
+            for (int u0 = 0; u0 < nu; u0 += w)
+                for (int k = 0; k < w; k++)
+                    o[u0 + k] += c * row[u0 + k];
+        }
+        for (int u0 = 0; u0 < nu; u0 += w)
+            for (int k = 0; k < w; k++) {
+                const int u = u0 + k;
+                tmp[u * IMZ_DCT_MAX + y] = clip16((e[u] + o[u] + 64) >> 7);
+                tmp[u * IMZ_DCT_MAX + n - 1 - y] = clip16((e[u] - o[u] + 64) >> 7);
+            }
+    }
+}
+
+/* The horizontal pass from the transposed tmp (tmp[u * IMZ_DCT_MAX + y]), vectorised over the
+ * rows y: each output column pair x, n-1-x is one even and one odd sum over u < nu (nu >= 2). */
+FORCE_INLINE void inv_dct_rows(const DctMat *m, const int16_t *tmp, int16_t *res, int n, int nu)
+{
+    const int h = n >> 1;
+    for (int x = 0; x < h; x++) {
+        int32_t e[IMZ_DCT_MAX], o[IMZ_DCT_MAX];
+        const int16_t c0 = 64, c1 = m->m[1][x];
+        for (int y = 0; y < n; y++) {
+            e[y] = c0 * tmp[y];
+            o[y] = c1 * tmp[IMZ_DCT_MAX + y];
+        }
+        for (int u = 2; u < nu; u += 2) {
+            const int16_t c = m->m[u][x];
+            const int16_t *t = tmp + u * IMZ_DCT_MAX;
+            for (int y = 0; y < n; y++)
+                e[y] += c * t[y];
+        }
+        for (int u = 3; u < nu; u += 2) {
+            const int16_t c = m->m[u][x];
+            const int16_t *t = tmp + u * IMZ_DCT_MAX;
+            for (int y = 0; y < n; y++)
+                o[y] += c * t[y];
+        }
+        for (int y = 0; y < n; y++) {
+            res[y * n + x] = clip16((e[y] + o[y] + 2048) >> 12);
+            res[y * n + n - 1 - x] = clip16((e[y] - o[y] + 2048) >> 12);
+        }
+    }
+}
+
+/* 4-point inverse of one line (stride st in and out) with the HEVC butterfly; exact sums. */
+static inline void inv4_dct_line(const int32_t *c, int cs, int32_t *o, int os, int add, int sh)
+{
+    const int32_t e0 = 64 * (c[0] + c[2 * cs]), e1 = 64 * (c[0] - c[2 * cs]);
+    const int32_t o0 = 83 * c[cs] + 36 * c[3 * cs], o1 = 36 * c[cs] - 83 * c[3 * cs];
+    o[0] = clip16((e0 + o0 + add) >> sh);
+    o[os] = clip16((e1 + o1 + add) >> sh);
+    o[2 * os] = clip16((e1 - o1 + add) >> sh);
+    o[3 * os] = clip16((e0 - o0 + add) >> sh);
+}
+
+/* 4-point inverse through a matrix (DST-VII or DCT), one line. */
+static inline void inv4_mat_line(const DctMat *m, const int32_t *c, int cs, int32_t *o, int os,
+                                 int add, int sh)
+{
+    for (int i = 0; i < 4; i++)
+        o[i * os] = clip16((m->m[0][i] * c[0] + m->m[1][i] * c[cs] + m->m[2][i] * c[2 * cs] +
+                            m->m[3][i] * c[3 * cs] + add) >>
+                           sh);
+}
+
+/* The whole 4x4 inverse, unrolled: for these small blocks the loop set-up of the general kernels
+ * costs more than the arithmetic. */
+static void inv4(const int32_t *coef, int16_t *res, int tx)
+{
+    int32_t tmp[16], out[16];
+    const DctMat *mv = matrix(2, tx & IMZ_TX_DST_V), *mh = matrix(2, tx & IMZ_TX_DST_H);
+    for (int u = 0; u < 4; u++) {
+        if (tx & IMZ_TX_DST_V)
+            inv4_mat_line(mv, coef + u, 4, tmp + u, 4, 64, 7);
+        else
+            inv4_dct_line(coef + u, 4, tmp + u, 4, 64, 7);
+    }
+    for (int y = 0; y < 4; y++) {
+        if (tx & IMZ_TX_DST_H)
+            inv4_mat_line(mh, tmp + 4 * y, 1, out + 4 * y, 1, 2048, 12);
+        else
+            inv4_dct_line(tmp + 4 * y, 1, out + 4 * y, 1, 2048, 12);
+    }
+    for (int i = 0; i < 16; i++)
+        res[i] = (int16_t)out[i];
 }
 
 void imz_dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u, int max_v, int tx)
 {
+    if (log2n == 2 && (max_u | max_v | tx)) {
+        inv4(coef, res, tx);
+        return;
+    }
+    const int n = 1 << log2n;
+    if (tx == 0 && max_u == 0 && max_v == 0) {
+        /* DC only: both passes multiply by 64, so the block is flat */
+        const int16_t t = clip16((64 * coef[0] + 64) >> 7);
+        const int16_t r = clip16((64 * t + 2048) >> 12);
+        for (int i = 0; i < n * n; i++)
+            res[i] = r;
+        return;
+    }
+    if (tx == 0) {
+        int16_t tmp[IMZ_DCT_MAX * IMZ_DCT_MAX];
+        /* the columns in use, rounded up to the chunks of inv_dct_cols (the rest are zeros) */
+        const int nu = n <= 8 ? n : (max_u + 8) & ~7, nr = imax(max_u + 1, 2);
+        const DctMat *m = &dct_matrices[log2n - 2];
+        switch (log2n) {
+        case 2:
+            /* all of a 4x4 block: constant loop counts cost less than the zeros they add */
+            inv_dct_cols(m, coef, tmp, 4, 4, 3);
+            inv_dct_rows(m, tmp, res, 4, 4);
+            break;
+        case 3:
+            inv_dct_cols(m, coef, tmp, 8, nu, max_v);
+            inv_dct_rows(m, tmp, res, 8, nr);
+            break;
+        case 4:
+            inv_dct_cols(m, coef, tmp, 16, nu, max_v);
+            inv_dct_rows(m, tmp, res, 16, nr);
+            break;
+        default:
+            inv_dct_cols(m, coef, tmp, 32, nu, max_v);
+            inv_dct_rows(m, tmp, res, 32, nr);
+            break;
+        }
+        return;
+    }
     const DctMat *mv = matrix(log2n, tx & IMZ_TX_DST_V), *mh = matrix(log2n, tx & IMZ_TX_DST_H);
+    const int nu = n <= 8 ? n : (max_u + 8) & ~7;
     switch (log2n) {
     case 2:
-        inv_n(mv, mh, coef, res, 4, max_u, max_v);
+        inv_n(mv, mh, coef, res, 4, 4, 3);
         break;
     case 3:
-        inv_n(mv, mh, coef, res, 8, max_u, max_v);
+        inv_n(mv, mh, coef, res, 8, nu, max_v);
         break;
     case 4:
-        inv_n(mv, mh, coef, res, 16, max_u, max_v);
+        inv_n(mv, mh, coef, res, 16, nu, max_v);
         break;
     default:
-        inv_n(mv, mh, coef, res, 32, max_u, max_v);
+        inv_n(mv, mh, coef, res, 32, nu, max_v);
         break;
     }
 }

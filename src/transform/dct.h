@@ -30,8 +30,9 @@ void imz_dct_fwd(const int16_t *src, int stride, int32_t *dst, int log2n, int tx
 
 /**
  * Exact inverse: coef (raster, each already clipped to int16) to an n x n residual block res
- * (raster). Only the top-left (max_u + 1) x (max_v + 1) coefficients may be nonzero; the rest are
- * ignored. Intermediate values are clipped to int16 as the format specifies. tx: IMZ_TX_* flags.
+ * (raster). Only the top-left (max_u + 1) x (max_v + 1) coefficients may be nonzero, and the rest
+ * must be zero: the inverse may read a few of them. Intermediate values are clipped to int16 as
+ * the format specifies. tx: IMZ_TX_* flags.
  */
 void imz_dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u, int max_v, int tx);
 

@@ -3,7 +3,8 @@
 //
 // Round trips of the `lossy` codec: quality is monotone in size and PSNR, PSNR at a fixed quality
 // stays where it was measured (regression), odd sizes, gray, alpha (coded losslessly), 16-bit input
-// (reduced to 8 bits), the rate-control targets, determinism, and damaged payloads.
+// (reduced to 8 bits), the rate-control targets, determinism, the heuristic effort 1 (close to the
+// searched effort 3, deterministic), and damaged payloads.
 
 #include <math.h>
 #include <stdlib.h>
@@ -176,6 +177,31 @@ TEST(encoding_is_deterministic)
     imz_image_free(ctx, &img);
 }
 
+/* Effort 1 decides by heuristics instead of a search: it may cost some rate, within bounds. */
+TEST(effort_1_stays_close_to_the_search_and_is_deterministic)
+{
+    ImzImage img;
+    if (test_load_image(test_sample("kodim23_crop.png"), &img) != IMZ_OK)
+        return;
+    size_t s1, s3;
+    double p1, p3;
+    REQUIRE(roundtrip(&img, "effort", "1", NULL, NULL, &s1, &p1, NULL) == IMZ_OK);
+    REQUIRE(roundtrip(&img, "effort", "3", NULL, NULL, &s3, &p3, NULL) == IMZ_OK);
+    printf("  effort 1: %zu bytes %.3f dB; effort 3: %zu bytes %.3f dB\n", s1, p1, s3, p3);
+    CHECK_MSG(p1 > p3 - 0.5, "effort 1 PSNR %.3f against %.3f", p1, p3);
+    CHECK_MSG(s1 < 1.35 * s3, "effort 1 %zu bytes against %zu", s1, s3);
+    ImzContext *ctx = test_ctx();
+    uint8_t *a, *b;
+    size_t na, nb;
+    ImzOption o[2] = {{"effort", "1"}, {"quality", "40"}};
+    REQUIRE(imz_encode(ctx, &img, "lossy", o, 2, &a, &na) == IMZ_OK);
+    REQUIRE(imz_encode(ctx, &img, "lossy", o, 2, &b, &nb) == IMZ_OK);
+    CHECK(na == nb && !memcmp(a, b, na));
+    imz_free(ctx, a);
+    imz_free(ctx, b);
+    imz_image_free(ctx, &img);
+}
+
 TEST(every_effort_and_subsampling_round_trips)
 {
     ImzImage img;
@@ -200,11 +226,17 @@ TEST(damaged_payloads_fail_cleanly)
     ImzImage img;
     REQUIRE(test_make_image(&img, "noise", 50, 30, 4, 8, 5) == 0);
     ImzContext *ctx = test_ctx();
-    uint8_t *buf;
-    size_t len;
-    REQUIRE(imz_encode(ctx, &img, "lossy", NULL, 0, &buf, &len) == IMZ_OK);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ImzOption fast = {"effort", "1"};
     uint32_t r = 1;
-    for (int trial = 0; trial < 200; trial++) {
+    for (int trial = 0; trial < 300; trial++) {
+        if (trial == 0 || trial == 200) {
+            /* the searched and the heuristic encoder make different streams */
+            if (trial)
+                imz_free(ctx, buf);
+            REQUIRE(imz_encode(ctx, &img, "lossy", &fast, trial ? 1 : 0, &buf, &len) == IMZ_OK);
+        }
         uint8_t *copy = malloc(len);
         memcpy(copy, buf, len);
         r = r * 1103515245u + 12345u;

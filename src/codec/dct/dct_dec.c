@@ -21,6 +21,20 @@ typedef struct Dec {
     int bad;
 } Dec;
 
+/* dst = clip8(pred + res) over an n x n block; n is a constant once inlined. */
+static inline void add_block(uint8_t *dst, int pw, const uint8_t *pred, const int16_t *res, int n)
+{
+    for (int j = 0; j < n; j++) {
+        uint8_t *d = dst + (size_t)j * pw;
+        const uint8_t *p = pred + j * n;
+        const int16_t *r = res + j * n;
+        for (int i = 0; i < n; i++) {
+            const int v = p[i] + r[i];
+            d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
 static void decode_leaf(Dec *D, int x, int y, int log2n)
 {
     LossyPlane *pl = D->pl;
@@ -50,10 +64,20 @@ static void decode_leaf(Dec *D, int x, int y, int log2n)
                 lev[j * n + i] = v ? imz_quant_dequant(v, pl->q, log2n) : 0;
             }
         imz_dct_inv(lev, res, log2n, mu, mv, tx);
-        for (int j = 0; j < n; j++) {
-            uint8_t *dst = pl->pix + (size_t)(y + j) * pw + x;
-            for (int i = 0; i < n; i++)
-                dst[i] = (uint8_t)iclip(pred[j * n + i] + res[j * n + i], 0, 255);
+        uint8_t *dst = pl->pix + (size_t)y * pw + x;
+        switch (log2n) {
+        case 2:
+            add_block(dst, pw, pred, res, 4);
+            break;
+        case 3:
+            add_block(dst, pw, pred, res, 8);
+            break;
+        case 4:
+            add_block(dst, pw, pred, res, 16);
+            break;
+        default:
+            add_block(dst, pw, pred, res, 32);
+            break;
         }
     } else {
         for (int j = 0; j < n; j++)
@@ -90,15 +114,102 @@ static void decode_node(Dec *D, int x, int y, int log2s)
     decode_leaf(D, x, y, log2s);
 }
 
-/* Chroma sample at full resolution (x, y) from a half-resolution plane: weights 9/3/3/1 of the
- * four nearest samples (chroma sited between the luma samples), edges repeated. */
-static int upsample_at(const LossyPlane *c, int x, int y)
+/* One row of chroma at full resolution from a half-resolution plane: weights 9/3/3/1 of the four
+ * nearest samples (chroma sited between the luma samples), edges repeated (§10). The vertical
+ * 3:1 blend v comes first, once per chroma sample (3 v[X] + v[X'] is the 9/3/3/1 sum), so that
+ * the output loop needs neither clipping nor the second row; v has w/2 + 2 ints of room for the
+ * repeated edges. */
+static void upsample_row(const LossyPlane *c, int y, int w, int *v, int *dst)
 {
-    const int cx = x >> 1, cy = y >> 1;
-    const int nx = iclip(x & 1 ? cx + 1 : cx - 1, 0, c->w - 1);
-    const int ny = iclip(y & 1 ? cy + 1 : cy - 1, 0, c->h - 1);
+    const int cy = y >> 1, ny = iclip(y & 1 ? cy + 1 : cy - 1, 0, c->h - 1), cw = c->w;
     const uint8_t *r0 = c->pix + (size_t)cy * c->pw, *r1 = c->pix + (size_t)ny * c->pw;
-    return (9 * r0[cx] + 3 * r0[nx] + 3 * r1[cx] + r1[nx] + 8) >> 4;
+    int *vv = v + 1; /* vv[-1] and vv[cw] repeat the edges */
+    int x0 = 0;
+    for (; x0 + 16 <= cw; x0 += 16)
+        for (int i = 0; i < 16; i++)
+            vv[x0 + i] = 3 * r0[x0 + i] + r1[x0 + i];
+    for (; x0 < cw; x0++)
+        vv[x0] = 3 * r0[x0] + r1[x0];
+    vv[-1] = vv[0];
+    vv[cw] = vv[cw - 1];
+    const int half = w >> 1;
+    int cx = 0;
+    for (; cx + 16 <= half; cx += 16)
+        for (int i = 0; i < 16; i++) {
+            const int m = 3 * vv[cx + i] + 8;
+            dst[2 * (cx + i)] = (m + vv[cx + i - 1]) >> 4;
+            dst[2 * (cx + i) + 1] = (m + vv[cx + i + 1]) >> 4;
+        }
+    for (; cx < half; cx++) {
+        const int m = 3 * vv[cx] + 8;
+        dst[2 * cx] = (m + vv[cx - 1]) >> 4;
+        dst[2 * cx + 1] = (m + vv[cx + 1]) >> 4;
+    }
+    if (w & 1)
+        dst[w - 1] = (3 * vv[half] + 8 + vv[half - 1]) >> 4;
+}
+
+/* BT.601 inverse in 16-bit fixed point (§10); the bias keeps the shifts on positives. */
+static inline void ycc_to_rgb(int yy, int cb, int cr, int *r, int *g, int *b)
+{
+    const int b_ = cb - 128, r_ = cr - 128;
+    const int rv = yy + ((91881 * r_ + (1 << 24) + 32768) >> 16) - 256;
+    const int gv = yy + ((-22554 * b_ - 46802 * r_ + (1 << 24) + 32768) >> 16) - 256;
+    const int bv = yy + ((116130 * b_ + (1 << 24) + 32768) >> 16) - 256;
+    *r = rv < 0 ? 0 : rv > 255 ? 255 : rv;
+    *g = gv < 0 ? 0 : gv > 255 ? 255 : gv;
+    *b = bv < 0 ? 0 : bv > 255 ? 255 : bv;
+}
+
+/* Writes row y of the output image from the final planes (§10). cb, cr, v: w + 2 ints of
+ * scratch. */
+static void output_row(const LossyPlane *pl, int color, int sub, const uint8_t *alpha, int y,
+                       int *cb, int *cr, int *v, ImzImage *out)
+{
+    const int w = (int)out->width, ch = out->channels, depth = out->bit_depth;
+    const int has_alpha = ch == 2 || ch == 4;
+    const uint8_t *py = pl[0].pix + (size_t)y * pl[0].pw;
+    uint16_t *o = out->data + (size_t)y * w * ch;
+    if (color) {
+        if (sub) {
+            upsample_row(&pl[1], y, w, v, cb);
+            upsample_row(&pl[2], y, w, v, cr);
+        } else {
+            const uint8_t *p1 = pl[1].pix + (size_t)y * pl[1].pw,
+                          *p2 = pl[2].pix + (size_t)y * pl[2].pw;
+            for (int x = 0; x < w; x++) {
+                cb[x] = p1[x];
+                cr[x] = p2[x];
+            }
+        }
+        /* per chunk of 16: the arithmetic into small arrays, then the interleaved stores */
+        for (int x0 = 0; x0 < w; x0 += 16) {
+            int rr[16], gg[16], bb[16];
+            if (x0 + 16 <= w) {
+                for (int i = 0; i < 16; i++)
+                    ycc_to_rgb(py[x0 + i], cb[x0 + i], cr[x0 + i], &rr[i], &gg[i], &bb[i]);
+            } else {
+                for (int i = 0; i < w - x0; i++)
+                    ycc_to_rgb(py[x0 + i], cb[x0 + i], cr[x0 + i], &rr[i], &gg[i], &bb[i]);
+            }
+            const int m = imin(16, w - x0);
+            for (int i = 0; i < m; i++, o += ch) {
+                o[0] = (uint16_t)rr[i];
+                o[1] = (uint16_t)gg[i];
+                o[2] = (uint16_t)bb[i];
+            }
+        }
+    } else {
+        for (int x = 0; x < w; x++, o += ch)
+            o[0] = py[x];
+    }
+    o = out->data + (size_t)y * w * ch;
+    if (has_alpha)
+        for (int x = 0; x < w; x++)
+            o[(size_t)x * ch + ch - 1] = alpha[(size_t)y * w + x];
+    if (depth != 8)
+        for (size_t i = 0; i < (size_t)w * ch; i++)
+            o[i] = (uint16_t)imz_lossy_from8(o[i], depth);
 }
 
 int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
@@ -183,33 +294,14 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
     if (st == IMZ_OK && D->bac.overrun > 4)
         st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated");
     if (st == IMZ_OK) {
-        const int depth = out->bit_depth;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                uint16_t *o = out->data + ((size_t)y * w + x) * ch;
-                const int yy = pl[0].pix[(size_t)y * pl[0].pw + x];
-                if (color) {
-                    int cb, cr;
-                    if (sub) {
-                        cb = upsample_at(&pl[1], x, y) - 128;
-                        cr = upsample_at(&pl[2], x, y) - 128;
-                    } else {
-                        cb = pl[1].pix[(size_t)y * pl[1].pw + x] - 128;
-                        cr = pl[2].pix[(size_t)y * pl[2].pw + x] - 128;
-                    }
-                    /* BT.601 inverse in 16-bit fixed point; the bias keeps shifts on positives */
-                    const int r = yy + ((91881 * cr + (1 << 24) + 32768) >> 16) - 256;
-                    const int g = yy + ((-22554 * cb - 46802 * cr + (1 << 24) + 32768) >> 16) - 256;
-                    const int b = yy + ((116130 * cb + (1 << 24) + 32768) >> 16) - 256;
-                    o[0] = (uint16_t)imz_lossy_from8(iclip(r, 0, 255), depth);
-                    o[1] = (uint16_t)imz_lossy_from8(iclip(g, 0, 255), depth);
-                    o[2] = (uint16_t)imz_lossy_from8(iclip(b, 0, 255), depth);
-                } else {
-                    o[0] = (uint16_t)imz_lossy_from8(yy, depth);
-                }
-                if (has_alpha)
-                    o[ch - 1] = (uint16_t)imz_lossy_from8(alpha[(size_t)y * w + x], depth);
-            }
+        int *rows = imz_malloc_array(ctx, (size_t)w + 2, 3 * sizeof(int));
+        if (!rows) {
+            st = IMZ_ERR_NOMEM;
+        } else {
+            for (int y = 0; y < h; y++)
+                output_row(pl, color, sub, alpha, y, rows, rows + w + 2, rows + 2 * (w + 2), out);
+            imz_mem_free(ctx, rows);
+        }
     }
     for (int c = 0; c < 3; c++)
         imz_lossy_plane_free(ctx, &pl[c]);

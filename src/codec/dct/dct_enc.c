@@ -6,8 +6,10 @@
 // (32 down to 4), the intra mode of each leaf (Hadamard pre-selection, then full transform,
 // quantisation and rate estimate for the best few) and the coefficient levels (greedy RDO
 // quantisation in reverse scan order with the live context probabilities). Costs are
-// J = SSE + lambda * bits, lambda proportional to the squared step. The superblock is then coded
-// with the decisions taken, which also adapts the contexts for the next one.
+// J = SSE + lambda * bits, lambda proportional to the squared step. Effort 1 replaces the search
+// by heuristics (leaf size from the source activity, mode by Hadamard cost among a few, dead-zone
+// rounding). The superblock is then coded with the decisions taken, which also adapts the
+// contexts for the next one.
 
 #include <math.h>
 #include <string.h>
@@ -30,6 +32,9 @@ typedef struct Enc {
     const uint8_t *src; /* padded source plane, stride pl->pw */
     int32_t *lev;       /* levels of the chosen leaves, pw * ph */
     double step[4], dscale[4];
+    float fast_round; /* effort 1: rounding offset of the dead-zone quantiser */
+    int fast_thr[2];  /* effort 1: activity above which 16x16 / 32x32 blocks split */
+    int fast_skip;    /* effort 1: SATD below which a leaf has no levels */
     uint8_t save_pix[4][IMZ_DCT_MAX * IMZ_DCT_MAX];
     int32_t save_lev[4][IMZ_DCT_MAX * IMZ_DCT_MAX];
 } Enc;
@@ -218,30 +223,6 @@ static double quantise_block(Enc *E, const int32_t *coef, int log2n, int t, int 
     return best_j;
 }
 
-/* Sum of absolute 4x4 Hadamard coefficients of a residual block. */
-static int satd(const int16_t *r, int n)
-{
-    int sum = 0;
-    for (int by = 0; by < n; by += 4)
-        for (int bx = 0; bx < n; bx += 4) {
-            int m[16];
-            for (int y = 0; y < 4; y++) {
-                const int16_t *s = r + (by + y) * n + bx;
-                int a0 = s[0] + s[1], a1 = s[0] - s[1], a2 = s[2] + s[3], a3 = s[2] - s[3];
-                m[y * 4 + 0] = a0 + a2;
-                m[y * 4 + 1] = a1 + a3;
-                m[y * 4 + 2] = a0 - a2;
-                m[y * 4 + 3] = a1 - a3;
-            }
-            for (int x = 0; x < 4; x++) {
-                int a0 = m[x] + m[4 + x], a1 = m[x] - m[4 + x];
-                int a2 = m[8 + x] + m[12 + x], a3 = m[8 + x] - m[12 + x];
-                sum += iabs(a0 + a2) + iabs(a1 + a3) + iabs(a0 - a2) + iabs(a1 - a3);
-            }
-        }
-    return sum >> 1;
-}
-
 /* ref2[0] = unfiltered, ref2[1] = smoothed reference samples of the block */
 static void predict_mode(const LossyPlane *pl, uint8_t (*ref2)[4 * IMZ_DCT_MAX + 1], int x, int y,
                          int log2n, int m, uint8_t *pred)
@@ -252,13 +233,53 @@ static void predict_mode(const LossyPlane *pl, uint8_t (*ref2)[4 * IMZ_DCT_MAX +
         imz_lossy_predict_raw(ref2[imz_lossy_needs_smoothing(log2n, m)], log2n, m, pred);
 }
 
-/* Hadamard cost of src - pred (fused residual). */
-static int satd_of_pred(const uint8_t *src, int pw, const uint8_t *pred, int n, int16_t *res)
+/*
+ * Hadamard cost of src - pred for a constant n (inlined per size): the sum of the absolute 4x4
+ * Hadamard coefficients of the residual, halved. Each strip of 4 rows is transformed vertically
+ * across its whole width in one pass, then each group of 4 columns horizontally, where
+ * |a + b| + |a - b| = 2 max(|a|, |b|) saves the last butterflies: the half-sum of the 16
+ * magnitudes is max(|s0|, |s1|) + max(|d0|, |d1|) per row, s and d the sums and differences of
+ * column pairs.
+ */
+static inline int satd_pred_n(const uint8_t *src, int pw, const uint8_t *pred, int n)
 {
-    for (int j = 0; j < n; j++)
-        for (int i = 0; i < n; i++)
-            res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - pred[j * n + i]);
-    return satd(res, n);
+    int sum = 0;
+    for (int by = 0; by < n; by += 4) {
+        int16_t r[4][IMZ_DCT_MAX], t[4][IMZ_DCT_MAX];
+        for (int y = 0; y < 4; y++)
+            for (int i = 0; i < n; i++)
+                r[y][i] = (int16_t)(src[(size_t)(by + y) * pw + i] - pred[(by + y) * n + i]);
+        for (int i = 0; i < n; i++) {
+            const int16_t a0 = (int16_t)(r[0][i] + r[1][i]), a1 = (int16_t)(r[0][i] - r[1][i]);
+            const int16_t a2 = (int16_t)(r[2][i] + r[3][i]), a3 = (int16_t)(r[2][i] - r[3][i]);
+            t[0][i] = (int16_t)(a0 + a2);
+            t[1][i] = (int16_t)(a1 + a3);
+            t[2][i] = (int16_t)(a0 - a2);
+            t[3][i] = (int16_t)(a1 - a3);
+        }
+        for (int y = 0; y < 4; y++)
+            for (int g = 0; g < n; g += 4) {
+                const int s0 = t[y][g] + t[y][g + 1], s1 = t[y][g + 2] + t[y][g + 3];
+                const int d0 = t[y][g] - t[y][g + 1], d1 = t[y][g + 2] - t[y][g + 3];
+                sum += imax(iabs(s0), iabs(s1)) + imax(iabs(d0), iabs(d1));
+            }
+    }
+    return sum;
+}
+
+/* Hadamard cost of src - pred. */
+static int satd_of_pred(const uint8_t *src, int pw, const uint8_t *pred, int n)
+{
+    switch (n) {
+    case 4:
+        return satd_pred_n(src, pw, pred, 4);
+    case 8:
+        return satd_pred_n(src, pw, pred, 8);
+    case 16:
+        return satd_pred_n(src, pw, pred, 16);
+    default:
+        return satd_pred_n(src, pw, pred, 32);
+    }
 }
 
 typedef struct Cand {
@@ -320,7 +341,7 @@ static double eval_leaf(Enc *E, int x, int y, int log2n, int *out_mode, int *out
         int m_ = (m);                                                                              \
         if (satd_of[m_] < 0) {                                                                     \
             predict_mode(pl, ref2, x, y, log2n, m_, pred);                                         \
-            satd_of[m_] = satd_of_pred(src, pw, pred, n, res) +                                    \
+            satd_of[m_] = satd_of_pred(src, pw, pred, n) +                                         \
                           E->sqrt_lambda * mode_bits(E, t, mpm, m_, lm_ctx);                       \
             cand_insert(list, &n_list, max_list, m_, satd_of[m_]);                                 \
         }                                                                                          \
@@ -329,7 +350,7 @@ static double eval_leaf(Enc *E, int x, int y, int log2n, int *out_mode, int *out
         TRY_MODE(LOSSY_MODE_LM);
     TRY_MODE(LOSSY_MODE_PLANAR);
     TRY_MODE(LOSSY_MODE_DC);
-    for (int m = 2; m < LOSSY_N_MODES; m += E->effort <= 1 || (log2n == 2 && E->effort < 7) ? 8 : 4)
+    for (int m = 2; m < LOSSY_N_MODES; m += log2n == 2 && E->effort < 7 ? 8 : 4)
         TRY_MODE(m);
     for (int i = 0; i < 3; i++)
         TRY_MODE(mpm[i]);
@@ -485,6 +506,156 @@ static double search(Enc *E, int x, int y, int log2s)
     return jl;
 }
 
+/* ---- Effort 1: decisions by heuristics, no rate-distortion search ---- */
+
+/*
+ * Codes the block as one leaf with the mode of least Hadamard cost among a few (planar, DC, pure
+ * horizontal and vertical, the MPMs, chroma from luma), the DCT, and dead-zone rounding of the
+ * coefficients; writes the reconstruction and the levels as eval_leaf does.
+ */
+static void fast_leaf(Enc *E, int x, int y, int log2n)
+{
+    LossyPlane *pl = E->pl;
+    const int n = 1 << log2n, nn = n * n, t = pl->type, pw = pl->pw;
+    uint8_t ref2[2][4 * IMZ_DCT_MAX + 1], pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    uint8_t best_pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int16_t res[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    int32_t coef[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    const uint8_t *src = E->src + (size_t)y * pw + x;
+    imz_lossy_ref_build(pl, x, y, log2n, ref2[0]);
+    if (log2n > 2)
+        imz_lossy_smooth(ref2[0], log2n, ref2[1]);
+    int mpm[3];
+    imz_lossy_mpm(pl, x, y, mpm);
+    const int lm_ctx = pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1;
+    int cand[8], nc = 0;
+    if (lm_ctx >= 0)
+        cand[nc++] = LOSSY_MODE_LM;
+    cand[nc++] = LOSSY_MODE_PLANAR;
+    cand[nc++] = LOSSY_MODE_DC;
+    cand[nc++] = LOSSY_MODE_H;
+    cand[nc++] = LOSSY_MODE_V;
+    for (int i = 0; i < 3; i++) {
+        int seen = 0;
+        for (int k = 0; k < nc; k++)
+            seen |= cand[k] == mpm[i];
+        if (!seen)
+            cand[nc++] = mpm[i];
+    }
+    double best_cost = INFINITY;
+    int best_mode = LOSSY_MODE_DC, best_satd = 0;
+    for (int k = 0; k < nc; k++) {
+        predict_mode(pl, ref2, x, y, log2n, cand[k], pred);
+        const int sd = satd_of_pred(src, pw, pred, n);
+        const double cost = sd + E->sqrt_lambda * mode_bits(E, t, mpm, cand[k], lm_ctx);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best_mode = cand[k];
+            best_satd = sd;
+            memcpy(best_pred, pred, (size_t)nn);
+        }
+    }
+    uint8_t *dst = pl->pix + (size_t)y * pw + x;
+    int32_t *lev = E->lev + (size_t)y * pw + x;
+    if (best_satd < E->fast_skip) {
+        /* Every transform coefficient is at most the residual's L2 norm, which is at most the sum
+         * of the orthonormal Hadamard magnitudes (half the SATD): below the dead zone, the block
+         * is its prediction. */
+        for (int j = 0; j < n; j++) {
+            memcpy(dst + (size_t)j * pw, best_pred + j * n, (size_t)n);
+            memset(lev + (size_t)j * pw, 0, sizeof(int32_t) * (size_t)n);
+        }
+        mark_leaf(E, pl, x, y, log2n, best_mode, 0);
+        return;
+    }
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++)
+            res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - best_pred[j * n + i]);
+    imz_dct_fwd(res, n, coef, log2n, 0);
+    /* dead-zone rounding: levels just above a half step cost more than they return */
+    /* in 1/65536 units; |coef| < 2^15 and the step is at least 2, so the products fit */
+    const int32_t inv = (int32_t)(65536 / E->step[log2n - 2] + 0.5);
+    const int32_t rnd = (int32_t)(E->fast_round * 65536);
+    int mu = -1, mv = -1;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            const int32_t c = coef[j * n + i];
+            const int32_t a = ((c < 0 ? -c : c) * inv + rnd) >> 16;
+            const int32_t v = c < 0 ? -a : a;
+            lev[(size_t)j * pw + i] = v;
+            coef[j * n + i] = a ? imz_quant_dequant(v, pl->q, log2n) : 0;
+            if (a) {
+                mu = imax(mu, i);
+                mv = imax(mv, j);
+            }
+        }
+    if (mu >= 0) {
+        imz_dct_inv(coef, res, log2n, mu, mv, 0);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
+                dst[(size_t)j * pw + i] =
+                    (uint8_t)iclip(best_pred[j * n + i] + res[j * n + i], 0, 255);
+    } else {
+        for (int j = 0; j < n; j++)
+            memcpy(dst + (size_t)j * pw, best_pred + j * n, (size_t)n);
+    }
+    mark_leaf(E, pl, x, y, log2n, best_mode, 0);
+}
+
+/* Mean absolute difference between horizontal and vertical neighbours in each 8x8 block of the
+ * superblock at (x, y), in 1/112 units (7 x 8 differences each way); act[j * 4 + i]. */
+static void block_activity(const Enc *E, int x, int y, int *act)
+{
+    const int pw = E->pl->pw;
+    for (int by = 0; by < 4; by++)
+        for (int bx = 0; bx < 4; bx++) {
+            const int x0 = x + 8 * bx, y0 = y + 8 * by;
+            if (x0 >= pw || y0 >= E->pl->ph) {
+                act[by * 4 + bx] = 0;
+                continue;
+            }
+            const uint8_t *s = E->src + (size_t)y0 * pw + x0;
+            int a = 0;
+            for (int j = 0; j < 8; j++) {
+                const uint8_t *r = s + (size_t)j * pw;
+                for (int i = 0; i < 7; i++)
+                    a += iabs(r[i + 1] - r[i]);
+                if (j < 7)
+                    for (int i = 0; i < 8; i++)
+                        a += iabs(r[i + pw] - r[i]);
+            }
+            act[by * 4 + bx] = a;
+        }
+}
+
+/* Leaf sizes from the activity: a block whose 8x8 parts are all quiet relative to the quantiser
+ * step is coded whole, as the search would mostly find too. */
+static void fast_node(Enc *E, int x, int y, int log2s, const int *act, int ax, int ay)
+{
+    LossyPlane *pl = E->pl;
+    if (x >= pl->pw || y >= pl->ph)
+        return;
+    const int s = 1 << log2s, h = s >> 1;
+    int split = log2s > 3 && (x + s > pl->pw || y + s > pl->ph);
+    if (!split && log2s > 3) {
+        const int k = 1 << (log2s - 3);
+        int mx = 0;
+        for (int j = 0; j < k; j++)
+            for (int i = 0; i < k; i++)
+                mx = imax(mx, act[(ay + j) * 4 + ax + i]);
+        split = mx > E->fast_thr[log2s - 4];
+    }
+    if (!split) {
+        fast_leaf(E, x, y, log2s);
+        return;
+    }
+    const int hk = 1 << (log2s - 4);
+    fast_node(E, x, y, log2s - 1, act, ax, ay);
+    fast_node(E, x + h, y, log2s - 1, act, ax + hk, ay);
+    fast_node(E, x, y + h, log2s - 1, act, ax, ay + hk);
+    fast_node(E, x + h, y + h, log2s - 1, act, ax + hk, ay + hk);
+}
+
 static void encode_node(Enc *E, int x, int y, int log2s)
 {
     LossyPlane *pl = E->pl;
@@ -534,9 +705,22 @@ static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambd
         E->step[l] = imz_quant_step(pl->q, l + 2);
         E->dscale[l] = (n / 128.0) * (n / 128.0);
     }
+    /* effort 1: rounding offset 0.35 (so levels start at 0.65 steps); 16x16 and 32x32 blocks
+     * whose 8x8 parts all have a mean neighbour difference under 0.25 and 0.1 steps; no levels
+     * when half the SATD is under 0.6 steps (every coefficient then rounds to zero) */
+    E->fast_round = 0.35f;
+    E->fast_thr[0] = (int)(112 * 0.25 * so);
+    E->fast_thr[1] = (int)(112 * 0.1 * so);
+    E->fast_skip = (int)(2 * 0.6 * so);
     for (int y = 0; y < pl->ph; y += LOSSY_SB)
         for (int x = 0; x < pl->pw; x += LOSSY_SB) {
-            search(E, x, y, LOSSY_SB_LOG2);
+            if (E->effort <= 1) {
+                int act[16];
+                block_activity(E, x, y, act);
+                fast_node(E, x, y, LOSSY_SB_LOG2, act, 0, 0);
+            } else {
+                search(E, x, y, LOSSY_SB_LOG2);
+            }
             encode_node(E, x, y, LOSSY_SB_LOG2);
         }
     if (E->deblock)
@@ -621,35 +805,58 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
 
     /* 8-bit planes: Y Cb Cr (BT.601, full range) or gray, then alpha */
     uint8_t *pa = planes + 3 * npix;
-    for (size_t i = 0; i < npix; i++) {
-        const uint16_t *s = img->data + i * ch;
-        if (color) {
-            const double r = imz_lossy_to8(s[0], img->bit_depth),
-                         g = imz_lossy_to8(s[1], img->bit_depth),
-                         b = imz_lossy_to8(s[2], img->bit_depth);
-            const double yy = 0.299 * r + 0.587 * g + 0.114 * b;
-            planes[i] = (uint8_t)iclip((int)lrint(yy), 0, 255);
-            planes[npix + i] = (uint8_t)iclip((int)lrint(128 + 0.564 * (b - yy)), 0, 255);
-            planes[2 * npix + i] = (uint8_t)iclip((int)lrint(128 + 0.713 * (r - yy)), 0, 255);
-        } else {
-            planes[i] = (uint8_t)imz_lossy_to8(s[0], img->bit_depth);
+    const int depth = img->bit_depth;
+    for (size_t i0 = 0; i0 < npix; i0 += 16) {
+        /* chunks of 16 samples: unpacking, then the conversion in 32-bit fixed point */
+        const int m = (int)(npix - i0 < 16 ? npix - i0 : 16);
+        int32_t r[16], g[16], b[16];
+        for (int k = 0; k < m; k++) {
+            const uint16_t *px = img->data + (i0 + (size_t)k) * ch;
+            r[k] = imz_lossy_to8(px[0], depth);
+            g[k] = color ? imz_lossy_to8(px[1], depth) : 0;
+            b[k] = color ? imz_lossy_to8(px[2], depth) : 0;
+            if (has_alpha)
+                pa[i0 + (size_t)k] = (uint8_t)imz_lossy_to8(px[ch - 1], depth);
         }
-        if (has_alpha)
-            pa[i] = (uint8_t)imz_lossy_to8(s[ch - 1], img->bit_depth);
+        if (!color) {
+            for (int k = 0; k < m; k++)
+                planes[i0 + (size_t)k] = (uint8_t)r[k];
+            continue;
+        }
+        for (int k = m; k < 16; k++)
+            r[k] = g[k] = b[k] = 0;
+        uint8_t yy[16], cb[16], cr[16];
+        for (int k = 0; k < 16; k++) {
+            /* y16 = 65536 Y; the chroma differences at 8 fractional bits times 0.564 and 0.713 in
+             * 14 bits; the 2^30 bias keeps the shifts on positives */
+            const int32_t y16 = 19595 * r[k] + 38470 * g[k] + 7471 * b[k];
+            const int32_t db = (b[k] << 8) - (y16 >> 8), dr = (r[k] << 8) - (y16 >> 8);
+            const int32_t u = ((db * 9241 + (1 << 21) + (1 << 30)) >> 22) - 128;
+            const int32_t v = ((dr * 11682 + (1 << 21) + (1 << 30)) >> 22) - 128;
+            yy[k] = (uint8_t)((y16 + 32768) >> 16);
+            cb[k] = (uint8_t)(u < 0 ? 0 : u > 255 ? 255 : u);
+            cr[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+        memcpy(planes + i0, yy, (size_t)m);
+        memcpy(planes + npix + i0, cb, (size_t)m);
+        memcpy(planes + 2 * npix + i0, cr, (size_t)m);
     }
     const int cw = p->sub420 ? (w + 1) >> 1 : w, chh = p->sub420 ? (h + 1) >> 1 : h;
     if (color && p->sub420) {
-        /* 2x2 box average, in place into the front of each chroma plane */
+        /* 2x2 box average, in place into the front of each chroma plane (row y only reads rows
+         * 2y and 2y + 1, which nothing has overwritten yet) */
         for (int c = 1; c < 3; c++) {
             uint8_t *pc = planes + (size_t)c * npix;
-            for (int y = 0; y < chh; y++)
-                for (int x = 0; x < cw; x++) {
-                    const int x0 = 2 * x, x1 = imin(2 * x + 1, w - 1);
-                    const int y0 = 2 * y, y1 = imin(2 * y + 1, h - 1);
-                    const int sum = pc[(size_t)y0 * w + x0] + pc[(size_t)y0 * w + x1] +
-                                    pc[(size_t)y1 * w + x0] + pc[(size_t)y1 * w + x1];
-                    pc[(size_t)y * cw + x] = (uint8_t)((sum + 2) >> 2);
-                }
+            for (int y = 0; y < chh; y++) {
+                const uint8_t *r0 = pc + (size_t)(2 * y) * w,
+                              *r1 = pc + (size_t)imin(2 * y + 1, h - 1) * w;
+                uint8_t *d = pc + (size_t)y * cw;
+                for (int x = 0; x < w >> 1; x++)
+                    d[x] =
+                        (uint8_t)((r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2) >> 2);
+                if (w & 1)
+                    d[cw - 1] = (uint8_t)((2 * r0[w - 1] + 2 * r1[w - 1] + 2) >> 2);
+            }
         }
     }
     size_t pad_n;

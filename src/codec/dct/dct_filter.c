@@ -32,7 +32,9 @@ typedef struct Bordered {
     int cw;
 } Bordered;
 
-static int bordered_init(ImzContext *ctx, Bordered *b, const LossyPlane *pl)
+/* Copies the plane with its border and classifies its 4x4 blocks; with `on` (one flag per 64 x 64
+ * block), only those of enabled blocks (the others get class 0, which nothing reads). */
+static int bordered_init(ImzContext *ctx, Bordered *b, const LossyPlane *pl, const uint8_t *on)
 {
     b->w = pl->w;
     b->h = pl->h;
@@ -52,22 +54,41 @@ static int bordered_init(ImzContext *ctx, Bordered *b, const LossyPlane *pl)
     }
     for (int k = 0; k < NT; k++)
         b->off[k] = taps[k][1] * b->stride + taps[k][0];
-    /* classes: activity (5 levels) x direction (none, horizontal, vertical) */
-    for (int by = 0; by < (pl->h + 3) >> 2; by++)
-        for (int bx = 0; bx < b->cw; bx++) {
-            int gh = 0, gv = 0;
-            for (int y = by * 4; y < imin(by * 4 + 4, pl->h); y++) {
-                const uint8_t *r = b->p + (size_t)(y + B) * b->stride + B;
-                for (int x = bx * 4; x < imin(bx * 4 + 4, pl->w); x++) {
-                    gh += iabs(2 * r[x] - r[x - 1] - r[x + 1]);
-                    gv += iabs(2 * r[x] - r[x - b->stride] - r[x + b->stride]);
-                }
+    /* classes: activity (5 levels) x direction (none, horizontal, vertical), from per-sample
+     * second differences computed a row at a time, then summed over each 4x4 block */
+    int *sums = imz_malloc_array(ctx, (size_t)b->w16 + 2 * (size_t)b->cw, sizeof(int));
+    if (!sums)
+        return IMZ_ERR_NOMEM;
+    int *lap = sums, *gh = sums + b->w16, *gv = gh + b->cw;
+    const int bw = (pl->w + 63) >> 6, ps = b->stride;
+    for (int by = 0; by < (pl->h + 3) >> 2; by++) {
+        memset(gh, 0, sizeof(int) * (size_t)b->cw * 2);
+        for (int y = by * 4; y < imin(by * 4 + 4, pl->h); y++) {
+            const uint8_t *r = b->p + (size_t)(y + B) * ps + B;
+            /* horizontal, then vertical second differences; lap is zero past the visible width */
+            for (int pass = 0; pass < 2; pass++) {
+                const uint8_t *ra = pass ? r - ps : r - 1, *rb = pass ? r + ps : r + 1;
+                int *dst = pass ? gv : gh;
+                for (int x = 0; x < pl->w; x++)
+                    lap[x] = iabs(2 * r[x] - ra[x] - rb[x]);
+                for (int x = pl->w; x < b->w16; x++)
+                    lap[x] = 0;
+                for (int bx = 0; bx < b->cw; bx++)
+                    dst[bx] += lap[4 * bx] + lap[4 * bx + 1] + lap[4 * bx + 2] + lap[4 * bx + 3];
             }
-            const int a = gh + gv;
+        }
+        for (int bx = 0; bx < b->cw; bx++) {
+            if (on && !on[(by >> 4) * bw + (bx >> 4)]) {
+                b->cls[(size_t)by * b->cw + bx] = 0;
+                continue;
+            }
+            const int a = gh[bx] + gv[bx];
             const int act = a < 32 ? 0 : a < 96 ? 1 : a < 224 ? 2 : a < 480 ? 3 : 4;
-            const int dir = gh > 2 * gv ? 1 : gv > 2 * gh ? 2 : 0;
+            const int dir = gh[bx] > 2 * gv[bx] ? 1 : gv[bx] > 2 * gh[bx] ? 2 : 0;
             b->cls[(size_t)by * b->cw + bx] = (uint8_t)(act * 3 + dir);
         }
+    }
+    imz_mem_free(ctx, sums);
     return IMZ_OK;
 }
 
@@ -90,11 +111,17 @@ static void row_coefs(const Bordered *b, const LossyWiener *wf, int y, int16_t *
     const int bw = (b->w + 63) >> 6;
     const uint8_t *cls = b->cls + (size_t)(y >> 2) * b->cw;
     const uint8_t *on = wf->block_on + (size_t)(y >> 6) * bw;
-    for (int x = 0; x < b->w16; x++) {
+    /* the class is constant over 4 columns: one lookup per group */
+    for (int x = 0; x < b->w16; x += 4) {
         const int c = cls[imin(x, b->w - 1) >> 2];
-        const int use = x < b->w && on[x >> 6] && wf->class_on[c];
-        for (int k = 0; k < NT; k++)
-            ck[(size_t)k * b->w16 + x] = (int16_t)(use ? wf->coef[c][k] : 0);
+        const int use = on[imin(x, b->w - 1) >> 6] && wf->class_on[c];
+        const int n = imin(4, b->w - x);
+        for (int k = 0; k < NT; k++) {
+            int16_t *d = ck + (size_t)k * b->w16 + x;
+            const int16_t v = (int16_t)(use ? wf->coef[c][k] : 0);
+            for (int i = 0; i < 4; i++)
+                d[i] = i < n ? v : 0;
+        }
     }
 }
 
@@ -124,10 +151,19 @@ int imz_lossy_wiener_apply(ImzContext *ctx, const LossyPlane *pl, const LossyWie
                            uint8_t *dst)
 {
     Bordered b;
-    int st = bordered_init(ctx, &b, pl);
+    int st = bordered_init(ctx, &b, pl, wf->block_on);
     int16_t *ck = imz_malloc_array(ctx, (size_t)((pl->w + 15) & ~15) * NT, sizeof(int16_t));
     if (st == IMZ_OK && ck) {
+        const int bw = (pl->w + 63) >> 6;
         for (int y = 0; y < pl->h; y++) {
+            int any = 0;
+            for (int i = 0; i < bw; i++)
+                any |= wf->block_on[(y >> 6) * bw + i];
+            if (!any) {
+                /* a band of disabled blocks is a plain copy */
+                memcpy(dst + (size_t)y * pl->pw, pl->pix + (size_t)y * pl->pw, (size_t)pl->w);
+                continue;
+            }
             if ((y & 3) == 0)
                 row_coefs(&b, wf, y, ck);
             filter_row(&b, y, ck, dst + (size_t)y * pl->pw);
@@ -184,7 +220,7 @@ int imz_lossy_wiener_fit(ImzContext *ctx, const LossyPlane *pl, const uint8_t *s
     Bordered b;
     int64_t *stats = imz_malloc_array(ctx, (size_t)nb, sizeof(int64_t) * per);
     int64_t *gain = imz_malloc_array(ctx, (size_t)nb * NC, sizeof(int64_t));
-    int st = bordered_init(ctx, &b, pl);
+    int st = bordered_init(ctx, &b, pl, NULL);
     int16_t *ck = imz_malloc_array(ctx, (size_t)b.w16 * NT, sizeof(int16_t));
     uint8_t *frow = imz_malloc(ctx, (size_t)b.w16);
     uint8_t *ones = imz_malloc(ctx, (size_t)nb);

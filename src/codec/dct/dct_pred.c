@@ -103,6 +103,15 @@ void imz_lossy_predict(const uint8_t *ref_in, int log2n, int mode, uint8_t *pred
     }
 }
 
+/* One row of an angular prediction, n constant once inlined; 16-bit products (at most 32 * 255)
+ * so that the loop vectorises. */
+static inline void interp_row(uint8_t *o, const uint8_t *r, int fact, int n)
+{
+    const uint16_t f1 = (uint16_t)fact, f0 = (uint16_t)(32 - fact);
+    for (int i = 0; i < n; i++)
+        o[i] = (uint8_t)((uint16_t)(f0 * r[i] + f1 * r[i + 1] + 16) >> 5);
+}
+
 void imz_lossy_predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pred)
 {
     const int n = 1 << log2n, n2 = 2 * n;
@@ -152,8 +161,20 @@ void imz_lossy_predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pre
         const uint8_t *r = main_ref + idx + 1;
         uint8_t *o = out + j * n;
         if (fact) {
-            for (int i = 0; i < n; i++)
-                o[i] = (uint8_t)(((32 - fact) * r[i] + fact * r[i + 1] + 16) >> 5);
+            switch (n) {
+            case 4:
+                interp_row(o, r, fact, 4);
+                break;
+            case 8:
+                interp_row(o, r, fact, 8);
+                break;
+            case 16:
+                interp_row(o, r, fact, 16);
+                break;
+            default:
+                interp_row(o, r, fact, 32);
+                break;
+            }
         } else {
             memcpy(o, r, (size_t)n);
         }

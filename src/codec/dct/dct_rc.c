@@ -40,8 +40,8 @@ static int quality_to_q(double quality)
 static void params_for_q(LossyParams *p, int q, int sub_opt, int effort)
 {
     p->q_y = q;
-    /* auto: half-resolution chroma only pays at low rates */
-    p->sub420 = sub_opt == 1 ? 1 : sub_opt == 2 ? 0 : q >= 150;
+    /* auto: half-resolution chroma only pays at low rates, or for speed at effort 1 */
+    p->sub420 = sub_opt == 1 ? 1 : sub_opt == 2 ? 0 : q >= 150 || effort <= 1;
     p->q_c = iclip(q - (p->sub420 ? 24 : 0), 0, IMZ_QUANT_MAX_Q);
     p->deblock = 1;
     p->db_offset = 0;

@@ -246,29 +246,40 @@ void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const in
     }
     put_last(e, c->last[t][0][l], scan[last] & (n - 1), log2n);
     put_last(e, c->last[t][1][l], scan[last] >> log2n, log2n);
+    /* the two templates of imz_lossy_get_coefs, cleared as far as the scan reaches */
     uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
-    for (int y = 0; y < n + 2; y++)
-        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)(n + 2));
+    uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    const int lx = scan[last] & (n - 1), ly = scan[last] >> log2n;
+    const int span = imin(n, lx + ly + 1) + 2;
+    for (int y = 0; y < span; y++) {
+        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)span);
+        memset(tp4 + y * LOSSY_TPL_STRIDE, 0, (size_t)span);
+    }
+    ImzBacCell(*sig)[5] = c->sig[t][l];
     for (int i = last; i >= 0; i--) {
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
         const int32_t v = lev[p];
         const int a = v < 0 ? -v : v;
-        int capped, full;
-        imz_lossy_template(tpl, x, y, &capped, &full);
+        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
+        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
+                           q4[LOSSY_TPL_STRIDE + 1];
         if (i != last)
-            imz_bac_put(e, &c->sig[t][l][imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)],
-                        a > 0);
+            imz_bac_put(e, &sig[imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)], a > 0);
         if (!a)
             continue;
         const int gc = imin(capped, 10) >> 1, dc = p != 0;
         imz_bac_put(e, &c->gt1[t][dc][gc], a > 1);
         if (a > 1) {
             imz_bac_put(e, &c->gt2[t][dc][gc], a > 2);
-            if (a > 2)
+            if (a > 2) {
+                int cp, full;
+                imz_lossy_template(tpl, x, y, &cp, &full);
                 put_rem(e, (uint32_t)(a - 3), imz_lossy_rice(full));
+            }
         }
         imz_bac_enc_raw(e, v < 0, 1);
         tpl[y * LOSSY_TPL_STRIDE + x] = (uint16_t)imin(a, 1024);
+        tp4[y * LOSSY_TPL_STRIDE + x] = (uint8_t)imin(a, 4);
     }
 }
 
@@ -291,22 +302,33 @@ int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *
     if (lx >= n || ly >= n)
         return -1;
     const int last = s->pos[l][ly * n + lx];
+    /* The template twice: magnitudes capped at 1024 for the Rice parameter, which few positions
+     * need, and capped at 4 for the contexts, which every position needs. Only the part the scan
+     * can reach from (lx, ly) is cleared: diagonals beyond the last one stay unread. */
     uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
-    for (int y = 0; y < n + 2; y++)
-        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)(n + 2));
+    uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    const int rows = imin(n, lx + ly + 1) + 2, cols = imin(n, lx + ly + 1) + 2;
+    for (int y = 0; y < rows; y++) {
+        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)cols);
+        memset(tp4 + y * LOSSY_TPL_STRIDE, 0, (size_t)cols);
+    }
+    ImzBacCell(*sig)[5] = c->sig[t][l];
     int mu = 0, mv = 0;
     for (int i = last; i >= 0; i--) {
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
-        int capped, full;
-        imz_lossy_template(tpl, x, y, &capped, &full);
+        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
+        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
+                           q4[LOSSY_TPL_STRIDE + 1];
         if (i != last &&
-            !imz_bac_get(d, &c->sig[t][l][imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)]))
+            !imz_bac_get(d, &sig[imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)]))
             continue;
         const int gc = imin(capped, 10) >> 1, dc = p != 0;
         uint32_t a = 1;
         if (imz_bac_get(d, &c->gt1[t][dc][gc])) {
             a = 2;
             if (imz_bac_get(d, &c->gt2[t][dc][gc])) {
+                int cp, full;
+                imz_lossy_template(tpl, x, y, &cp, &full);
                 uint32_t rem;
                 if (get_rem(d, imz_lossy_rice(full), &rem) < 0)
                     return -1;
@@ -315,6 +337,7 @@ int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *
         }
         lev[p] = imz_bac_dec_raw(d, 1) ? -(int32_t)a : (int32_t)a;
         tpl[y * LOSSY_TPL_STRIDE + x] = (uint16_t)(a < 1024 ? a : 1024);
+        tp4[y * LOSSY_TPL_STRIDE + x] = (uint8_t)(a < 4 ? a : 4);
         mu = imax(mu, x);
         mv = imax(mv, y);
     }
