@@ -24,5 +24,12 @@ for f in summary.md summary.csv results.csv rd_psnr.svg rd_ssim.svg; do
     cp "$out/$f" "$root/bench/results/kodak/$f"
 done
 /usr/bin/python3 "$root/bench/check_anchors.py" "$out" >"$root/bench/results/kodak/anchors.md" || true
+cat >"$root/bench/results/kodak/title.md" <<EOF
+## Kodak: imz against every standard codec, one \`make bench\` run
+
+All 24 images, \`REPEAT=${REPEAT:-3} JOBS=${JOBS:-2} make bench\` on this machine, i.e.
+\`imz bench $kodak --against all,jxl-e3,jxl-e9 --repeat ${REPEAT:-3} -j ${JOBS:-2}\`. With more
+than one job, jobs run side by side, so speeds are only comparable within this table.
+EOF
 "$root/bench/benchmarks_md.sh" "$root/bench/results/kodak" >"$root/BENCHMARKS.md"
 echo "bench: wrote BENCHMARKS.md, bench/results/kodak and $out/report.html"
