@@ -2,11 +2,11 @@
 // SPDX-FileCopyrightText: imz authors
 //
 // The fast profile of the `lossless` codec (docs/format/lossless.md §12). Speed comes from doing
-// little per sample: one median prediction corrected by a per-context bias (the LOCO-I/JPEG-LS
-// construction), a context from the neighbours' error magnitudes, and a token under a static rANS
-// table. The encoder makes two passes over each group of rows: the first computes tokens and
-// counts them, the second writes the tables and runs rANS backwards over the tokens. Encoder and
-// decoder share code_plane_row(), so the model exists once.
+// little per sample: one median prediction corrected by a per-context bias (as in LOCO-I; here the
+// rounded mean of the context's recent errors), a context from the neighbours' error magnitudes,
+// and a token under a static rANS table. The encoder makes two passes over each group of rows: the
+// first computes tokens and counts them, the second writes the tables and runs rANS backwards over
+// the tokens. Encoder and decoder share code_row() and code_sample(), so the model exists once.
 
 #include "codec/lossless/ll_fast.h"
 
@@ -21,11 +21,10 @@
 #include "entropy/rans.h"
 
 #define FAST_PAD 2
-#define FAST_NACT 16   /* classes of neighbouring error energy */
-#define FAST_NREF 4    /* classes of the reference plane's error at the same pixel */
-#define FAST_NTOK 48   /* residual tokens (§12.4) */
-#define FAST_NBIAS 729 /* bias contexts: three gradients quantised to 9 levels */
-#define FAST_MAX_CTX (FAST_NACT * (2 + 2 * FAST_NREF))
+#define FAST_NACT 16       /* classes of neighbouring error energy */
+#define FAST_NREF 4        /* classes of the reference plane's error at the same pixel */
+#define FAST_NTOK 48       /* residual tokens (§12.4) */
+#define FAST_NBIAS 729     /* bias contexts: three gradients quantised to 9 levels */
 #define FAST_RESET 128     /* bias statistics are halved at this count */
 #define FAST_GRAD_MAX 1024 /* |gradient| >> shift stays below this (§12.3) */
 #define FAST_ACT_MAX 4096  /* error energy >> shift stays below this */
