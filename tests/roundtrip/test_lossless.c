@@ -175,6 +175,34 @@ TEST(lossless_threads_and_determinism)
     imz_image_free(test_ctx(), &img);
 }
 
+/* Every truncation of pay (in steps of 1 + cut / step_div) must fail; `trials` corruptions (1-4
+ * bytes each, the odd trials within the first `head` bytes when head > 0) must fail or decode,
+ * never crash (the sanitizer build checks memory), decoded with `max_threads` threads at most. */
+static void damage_stream(const ImzImage *img, const ImzBuf *pay, size_t step_div, int trials,
+                          uint32_t seed, size_t head, int max_threads)
+{
+    for (size_t cut = 0; cut < pay->len; cut += 1 + cut / step_div) {
+        ImzImage out = {0};
+        CHECK_MSG(decode(img, pay->data, cut, 1, &out) < 0, "truncated to %zu decoded", cut);
+        imz_image_free(test_ctx(), &out);
+    }
+    uint8_t *bad = malloc(pay->len);
+    REQUIRE(bad);
+    uint32_t s = seed;
+    for (int t = 0; t < trials; t++) {
+        memcpy(bad, pay->data, pay->len);
+        for (int k = 0; k < 1 + t % 4; k++) {
+            s = s * 1103515245u + 12345u;
+            size_t span = head && (t & 1) && head < pay->len ? head : pay->len;
+            bad[(s >> 8) % span] ^= (uint8_t)(1 + (s >> 24) % 255);
+        }
+        ImzImage out = {0};
+        (void)decode(img, bad, pay->len, 1 + t % max_threads, &out);
+        imz_image_free(test_ctx(), &out);
+    }
+    free(bad);
+}
+
 /* Truncated and corrupted streams of the normal (effort 5) and heavy (effort 9) models. */
 static void hostile(int effort)
 {
@@ -184,27 +212,7 @@ static void hostile(int effort)
         img.data[i] = (uint16_t)(img.data[i] ^ (i & 63));
     ImzBuf pay;
     REQUIRE(!encode(&img, effort, 2, &pay));
-    /* Every truncation fails. */
-    for (size_t cut = 0; cut < pay.len; cut += 1 + cut / 16) {
-        ImzImage out = {0};
-        CHECK_MSG(decode(&img, pay.data, cut, 1, &out) < 0, "truncated to %zu decoded", cut);
-        imz_image_free(test_ctx(), &out);
-    }
-    /* Corruption fails or decodes, never crashes (the sanitizer build checks memory). */
-    uint8_t *bad = malloc(pay.len);
-    REQUIRE(bad);
-    uint32_t s = 1;
-    for (int t = 0; t < 300; t++) {
-        memcpy(bad, pay.data, pay.len);
-        for (int k = 0; k < 1 + t % 4; k++) {
-            s = s * 1103515245u + 12345u;
-            bad[(s >> 8) % pay.len] ^= (uint8_t)(1 + (s >> 24) % 255);
-        }
-        ImzImage out = {0};
-        (void)decode(&img, bad, pay.len, 1 + t % 2, &out);
-        imz_image_free(test_ctx(), &out);
-    }
-    free(bad);
+    damage_stream(&img, &pay, 16, 300, 1, 0, 2);
     imz_buf_free(&pay);
     imz_image_free(test_ctx(), &img);
 }
@@ -495,27 +503,8 @@ TEST(lossless_palette_hostile_input)
     ImzBuf pay;
     REQUIRE(!encode(&img, 1, 1, &pay));
     CHECK_EQ(pay.data[1], 2); /* the palette profile */
-    for (size_t cut = 0; cut < pay.len; cut += 1 + cut / 8) {
-        ImzImage out = {0};
-        CHECK_MSG(decode(&img, pay.data, cut, 1, &out) < 0, "truncated to %zu decoded", cut);
-        imz_image_free(test_ctx(), &out);
-    }
-    uint8_t *bad = malloc(pay.len);
-    REQUIRE(bad);
-    uint32_t s = 7;
-    for (int t = 0; t < 60; t++) {
-        memcpy(bad, pay.data, pay.len);
-        for (int k = 0; k < 1 + t % 4; k++) {
-            s = s * 1103515245u + 12345u;
-            /* Half the hits land in the header and colour table. */
-            size_t at = (t & 1) ? (s >> 8) % (pay.len < 64 ? pay.len : 64) : (s >> 8) % pay.len;
-            bad[at] ^= (uint8_t)(1 + (s >> 24) % 255);
-        }
-        ImzImage out = {0};
-        (void)decode(&img, bad, pay.len, 1, &out);
-        imz_image_free(test_ctx(), &out);
-    }
-    free(bad);
+    /* half the hits land in the header and colour table */
+    damage_stream(&img, &pay, 8, 60, 7, 64, 1);
     imz_buf_free(&pay);
     imz_image_free(test_ctx(), &img);
 }

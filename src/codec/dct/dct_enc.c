@@ -308,6 +308,17 @@ static void cand_insert(Cand *list, int *n, int max, int mode, double cost)
     list[i].cost = cost;
 }
 
+/* A block's reference samples, as they are and (for 8x8 and up) smoothed, and its most probable
+ * modes: what both the searching and the fast leaf coder start from. */
+static void block_refs(const LossyPlane *pl, int x, int y, int log2n,
+                       uint8_t ref2[2][4 * IMZ_DCT_MAX + 1], int mpm[3])
+{
+    imz_lossy_ref_build(pl, x, y, log2n, ref2[0]);
+    if (log2n > 2)
+        imz_lossy_smooth(ref2[0], log2n, ref2[1]);
+    imz_lossy_mpm(pl, x, y, mpm);
+}
+
 /*
  * Evaluates the block as one leaf: picks the mode and levels, writes its reconstruction into the
  * plane and its levels into E->lev. Returns J (without the split flag).
@@ -322,11 +333,8 @@ static double eval_leaf(Enc *E, int x, int y, int log2n, int *out_mode, int *out
     int32_t coef[IMZ_DCT_MAX * IMZ_DCT_MAX], lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
     int32_t best_lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
     const uint8_t *src = E->src + (size_t)y * pw + x;
-    imz_lossy_ref_build(pl, x, y, log2n, ref2[0]);
-    if (log2n > 2)
-        imz_lossy_smooth(ref2[0], log2n, ref2[1]);
     int mpm[3];
-    imz_lossy_mpm(pl, x, y, mpm);
+    block_refs(pl, x, y, log2n, ref2, mpm);
 
     /* Hadamard pre-selection */
     Cand list[8];
@@ -522,11 +530,8 @@ static void fast_leaf(Enc *E, int x, int y, int log2n)
     int16_t res[IMZ_DCT_MAX * IMZ_DCT_MAX];
     int32_t coef[IMZ_DCT_MAX * IMZ_DCT_MAX];
     const uint8_t *src = E->src + (size_t)y * pw + x;
-    imz_lossy_ref_build(pl, x, y, log2n, ref2[0]);
-    if (log2n > 2)
-        imz_lossy_smooth(ref2[0], log2n, ref2[1]);
     int mpm[3];
-    imz_lossy_mpm(pl, x, y, mpm);
+    block_refs(pl, x, y, log2n, ref2, mpm);
     const int lm_ctx = pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1;
     int cand[8], nc = 0;
     if (lm_ctx >= 0)
