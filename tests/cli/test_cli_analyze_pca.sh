@@ -6,7 +6,7 @@
 # --colors K`): the explained-variance table only grows with K and both plots are written, the
 # palette plot has one swatch per entry, and the indexed PNG is a real palette PNG (IHDR colour
 # type 3, bit depth fitted to the palette, tRNS only with alpha) that reads back close to the
-# original.
+# original. LAPACKE, which only pca needs, is loaded on demand, not when imz starts.
 # Usage: test_cli_analyze_pca.sh IMZ_BINARY SOURCE_DIR
 
 . "$2/tests/cli/lib.sh"
@@ -17,6 +17,10 @@ O=$T/out
 ihdr_byte() {
     od -An -tu1 -j"$2" -N1 "$1" | tr -d ' '
 }
+
+if command -v ldd >/dev/null; then
+    check "imz does not load LAPACKE at start-up" bash -c "! ldd '$IMZ' | grep -q lapacke"
+fi
 
 # --pca: table and plots.
 expect 0 "analyze --pca --out" analyze --pca "$KODIM" --out "$O/pca"

@@ -14,13 +14,14 @@
 //    directions of the block covariance) and the mean block are learned per image and stored; the
 //    coefficients are quantised with one uniform step set by reverse water-filling
 //    (step^2 / 12 = the first dropped eigenvalue), refined by a small D + lambda R search.
-// LAPACK (dgesdd) computes the decompositions; the decoder only multiplies stored factors.
+// LAPACK (dgesdd, loaded on first use by pca_lapack.c) computes the decompositions; the decoder
+// only multiplies stored factors.
 
-#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
 #include "codec/pca/pca.h"
+#include "codec/pca/pca_lapack.h"
 #include "codec/pca/pca_syntax.h"
 #include "transform/blocks.h"
 
@@ -41,12 +42,16 @@ void imz_pca_explained(const double *e, int n, double *cum)
  * u (rows x min) and vt (min x cols). */
 static int svd(ImzContext *ctx, double *a, int rows, int cols, double *s, double *u, double *vt)
 {
+    const ImzLapack *la;
+    int st = imz_pca_lapack(ctx, &la);
+    if (st)
+        return st;
     int m = rows < cols ? rows : cols;
     lapack_int info;
     if (u)
-        info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', rows, cols, a, cols, s, u, m, vt, cols);
+        info = la->dgesdd(LAPACK_ROW_MAJOR, 'S', rows, cols, a, cols, s, u, m, vt, cols);
     else
-        info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', rows, cols, a, cols, s, NULL, m, NULL, cols);
+        info = la->dgesdd(LAPACK_ROW_MAJOR, 'N', rows, cols, a, cols, s, NULL, m, NULL, cols);
     if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
         return imz_fail(ctx, IMZ_ERR_NOMEM, "pca: LAPACK out of memory");
     if (info != 0)
@@ -397,7 +402,11 @@ static int encode_blocks(ImzContext *ctx, const ImzImage *img, int b, int k_max,
             }
         /* pinv = (B B^T)^-1 B, k x dim, in vt's place */
         memcpy(vt, basis, sizeof(double) * (size_t)k * dim);
-        lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', k, dim, gram, k, vt, dim);
+        const ImzLapack *la;
+        st = imz_pca_lapack(ctx, &la);
+        if (st)
+            goto done;
+        lapack_int info = la->dposv(LAPACK_ROW_MAJOR, 'U', k, dim, gram, k, vt, dim);
         if (info != 0) {
             st = imz_fail(ctx, IMZ_ERR_INTERNAL, "pca: basis Gram matrix not definite (%d)",
                           (int)info);
