@@ -16,6 +16,18 @@
 #define IMZ_ALWAYS_INLINE inline
 #endif
 
+/* For the hot integer kernels of the lossy codec: built twice on x86-64, for AVX2 and for the
+ * baseline, with the version chosen by the loader for the running CPU (function
+ * multiversioning). The arithmetic is the same in both, so are the bytes; tests/simd checks it
+ * against a build with IMZ_PORTABLE, which keeps only the baseline. Only static functions carry
+ * it (an exported kernel is a plain wrapper around one): callers in other files, and the
+ * portable test build, then see ordinary symbols with any compiler. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(IMZ_PORTABLE)
+#define IMZ_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define IMZ_SIMD_CLONES
+#endif
+
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int iclip(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }

@@ -141,7 +141,7 @@ FORCE_INLINE void fwd_n(const DctMat *mv, const DctMat *mh, int tx, const int32_
         fwd_pass_dct(mh, tmp, dst, n, s2);
 }
 
-void imz_dct_fwd(const int16_t *src, int stride, int32_t *dst, int log2n, int tx)
+IMZ_SIMD_CLONES static void dct_fwd(const int16_t *src, int stride, int32_t *dst, int log2n, int tx)
 {
     const int n = 1 << log2n;
     const DctMat *mv = matrix(log2n, tx & IMZ_TX_DST_V), *mh = matrix(log2n, tx & IMZ_TX_DST_H);
@@ -335,7 +335,8 @@ static void inv4(const int32_t *coef, int16_t *res, int tx)
         res[i] = (int16_t)out[i];
 }
 
-void imz_dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u, int max_v, int tx)
+IMZ_SIMD_CLONES static void dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u, int max_v,
+                                    int tx)
 {
     if (log2n == 2 && (max_u | max_v | tx)) {
         inv4(coef, res, tx);
@@ -540,4 +541,16 @@ static const DctMat dst_matrices[3] = {
 static const DctMat *matrix(int log2n, int dst)
 {
     return dst && log2n <= 4 ? &dst_matrices[log2n - 2] : &dct_matrices[log2n - 2];
+}
+
+/* The exported entry points call the cloned kernels, so that no other file needs to know of the
+ * clones (IMZ_SIMD_CLONES). */
+void imz_dct_fwd(const int16_t *src, int stride, int32_t *dst, int log2n, int tx)
+{
+    dct_fwd(src, stride, dst, log2n, tx);
+}
+
+void imz_dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u, int max_v, int tx)
+{
+    dct_inv(coef, res, log2n, max_u, max_v, tx);
 }

@@ -94,8 +94,8 @@ static float mode_bits(const Enc *E, int t, const int mpm[3], int mode, int lm_c
  * Chooses the levels of one block: rounding, then a greedy reverse-scan pass that tries each
  * level and the one below it, then the all-zero alternative. Returns J; *bits gets the rate.
  */
-static double quantise_block(Enc *E, const int32_t *coef, int log2n, int t, int tx, int32_t *lev,
-                             double *bits)
+IMZ_SIMD_CLONES static double quantise_block(Enc *E, const int32_t *coef, int log2n, int t, int tx,
+                                             int32_t *lev, double *bits)
 {
     const int n = 1 << log2n, l = log2n - 2, nn = n * n;
     const uint16_t *scan = E->scan.scan[l];
@@ -268,7 +268,7 @@ static inline int satd_pred_n(const uint8_t *src, int pw, const uint8_t *pred, i
 }
 
 /* Hadamard cost of src - pred. */
-static int satd_of_pred(const uint8_t *src, int pw, const uint8_t *pred, int n)
+IMZ_SIMD_CLONES static int satd_of_pred(const uint8_t *src, int pw, const uint8_t *pred, int n)
 {
     switch (n) {
     case 4:
@@ -323,7 +323,7 @@ static void block_refs(const LossyPlane *pl, int x, int y, int log2n,
  * Evaluates the block as one leaf: picks the mode and levels, writes its reconstruction into the
  * plane and its levels into E->lev. Returns J (without the split flag).
  */
-static double eval_leaf(Enc *E, int x, int y, int log2n, int *out_mode, int *out_tx)
+IMZ_SIMD_CLONES static double eval_leaf(Enc *E, int x, int y, int log2n, int *out_mode, int *out_tx)
 {
     LossyPlane *pl = E->pl;
     const int n = 1 << log2n, nn = n * n, t = pl->type, pw = pl->pw;
@@ -521,7 +521,7 @@ static double search(Enc *E, int x, int y, int log2s)
  * horizontal and vertical, the MPMs, chroma from luma), the DCT, and dead-zone rounding of the
  * coefficients; writes the reconstruction and the levels as eval_leaf does.
  */
-static void fast_leaf(Enc *E, int x, int y, int log2n)
+IMZ_SIMD_CLONES static void fast_leaf(Enc *E, int x, int y, int log2n)
 {
     LossyPlane *pl = E->pl;
     const int n = 1 << log2n, nn = n * n, t = pl->type, pw = pl->pw;

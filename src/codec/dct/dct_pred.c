@@ -92,17 +92,6 @@ void imz_lossy_smooth(const uint8_t *ref, int log2n, uint8_t *filt)
         filt[k] = (uint8_t)((ref[k - 1] + 2 * ref[k] + ref[k + 1] + 2) >> 2);
 }
 
-void imz_lossy_predict(const uint8_t *ref_in, int log2n, int mode, uint8_t *pred)
-{
-    uint8_t filt[4 * IMZ_DCT_MAX + 1];
-    if (imz_lossy_needs_smoothing(log2n, mode)) {
-        imz_lossy_smooth(ref_in, log2n, filt);
-        imz_lossy_predict_raw(filt, log2n, mode, pred);
-    } else {
-        imz_lossy_predict_raw(ref_in, log2n, mode, pred);
-    }
-}
-
 /* One row of an angular prediction, n constant once inlined; 16-bit products (at most 32 * 255)
  * so that the loop vectorises. */
 static inline void interp_row(uint8_t *o, const uint8_t *r, int fact, int n)
@@ -112,7 +101,7 @@ static inline void interp_row(uint8_t *o, const uint8_t *r, int fact, int n)
         o[i] = (uint8_t)((uint16_t)(f0 * r[i] + f1 * r[i + 1] + 16) >> 5);
 }
 
-void imz_lossy_predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pred)
+IMZ_SIMD_CLONES static void predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pred)
 {
     const int n = 1 << log2n, n2 = 2 * n;
     const uint8_t *corner = ref + n2; /* left[i] = corner[-1 - i], top[i] = corner[1 + i] */
@@ -335,4 +324,21 @@ void imz_lossy_predict_lm(const LossyPlane *pl, int x, int y, int log2n, uint8_t
             const int off = (int)((d + ((int64_t)1 << 40)) >> 16) - (1 << 24);
             pred[j * n + i] = clip8(mean_c + off);
         }
+}
+
+/* The exported entry point of the cloned kernel (IMZ_SIMD_CLONES). */
+void imz_lossy_predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pred)
+{
+    predict_raw(ref, log2n, mode, pred);
+}
+
+void imz_lossy_predict(const uint8_t *ref_in, int log2n, int mode, uint8_t *pred)
+{
+    uint8_t filt[4 * IMZ_DCT_MAX + 1];
+    if (imz_lossy_needs_smoothing(log2n, mode)) {
+        imz_lossy_smooth(ref_in, log2n, filt);
+        imz_lossy_predict_raw(filt, log2n, mode, pred);
+    } else {
+        imz_lossy_predict_raw(ref_in, log2n, mode, pred);
+    }
 }
