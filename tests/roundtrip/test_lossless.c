@@ -259,6 +259,30 @@ TEST(lossless_mode_byte)
     imz_image_free(test_ctx(), &img);
 }
 
+/* Every profile writes format version 3 first; a stream of another version (such as 2, whose
+ * model differs) is refused as unsupported rather than decoded into garbage. */
+TEST(lossless_format_version)
+{
+    ImzImage img = {0};
+    REQUIRE(!test_make_image(&img, "noise", 48, 40, 3, 8, 11));
+    static const int efforts[] = {1, 2, 5, 7};
+    for (size_t i = 0; i < sizeof efforts / sizeof efforts[0]; i++) {
+        ImzBuf pay;
+        REQUIRE(!encode(&img, efforts[i], 1, &pay));
+        REQUIRE(pay.len > 2);
+        CHECK_MSG(pay.data[0] == 3, "effort %d wrote version %u", efforts[i], pay.data[0]);
+        ImzImage out = {0};
+        CHECK(!decode(&img, pay.data, pay.len, 1, &out) && test_images_equal(&img, &out));
+        imz_image_free(test_ctx(), &out);
+        pay.data[0] = 2;
+        int st = decode(&img, pay.data, pay.len, 1, &out);
+        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 2 at effort %d gave %d", efforts[i], st);
+        imz_image_free(test_ctx(), &out);
+        imz_buf_free(&pay);
+    }
+    imz_image_free(test_ctx(), &img);
+}
+
 typedef struct Totals {
     double bytes, pixels;
 } Totals;

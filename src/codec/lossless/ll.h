@@ -15,7 +15,7 @@
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 2
+#define LL_FORMAT_VERSION 3
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_PAD 2       /* samples of padding left and right of every row */
@@ -41,11 +41,15 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 #define LL_NCTXD 256 /* model D: disagreement of the least-squares sub-predictor */
 #define LL_NSIDE 144 /* models E and F: distance of the prediction from two neighbours */
 #define LL_NDEC (2 * LL_MAXK + 1) /* mixed decisions: zero, exponent, mantissa, sign */
-#define LL_MIX_RATE 9
-#define LL_MIX_IN 8       /* bias + up to 7 cells */
-#define LL_CELLS_NORMAL 5 /* cells mixed per decision: models A, B, C, E, G */
-#define LL_CELLS_HEAVY 7  /* ... and F, D */
-#define LL_APM_RATE 7
+#define LL_MIX_RATE 9             /* learning rate of the palette profile's mixers (§11) */
+#define LL_RES_MIX_RATE 20        /* learning rate of the residual model's mixers (§5) */
+#define LL_NWSET 432              /* first weight sets: energy class and sides of W, N, NE (§8) */
+#define LL_NWSET2 LL_NCTXC        /* second weight sets, added to the first: model C's context */
+#define LL_MIX_IN 8               /* bias + up to 6 cells */
+#define LL_CELLS_NORMAL 4         /* cells mixed per decision: models A, B, E, G */
+#define LL_CELLS_HEAVY 6          /* ... and F, D */
+#define LL_APM_RATE 6
+#define LL_NAPM LL_NSIDE /* APM rows: model G's context */
 #define LL_NLMS 8
 #define LL_LMS_MU 16
 #define LL_MIX_SHIFT 16
@@ -56,11 +60,8 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 typedef struct LlModel {
     ImzBacCell zero[LL_NCTX];
     ImzBacCell zerob[LL_NCTXB];
-    ImzBacCell zeroc[LL_NCTXC];
     ImzBacCell expob[LL_NCTXB][LL_MAXK];
-    ImzBacCell expoc[LL_NCTXC][LL_MAXK];
     ImzBacCell mantb[LL_NCTXB][LL_MAXK];
-    ImzBacCell mantc[LL_NCTXC][LL_MAXK];
     ImzBacCell zerod[LL_NCTXD];
     ImzBacCell expod[LL_NCTXD][LL_MAXK];
     ImzBacCell mantd[LL_NCTXD][LL_MAXK];
@@ -76,15 +77,15 @@ typedef struct LlModel {
     ImzBacCell signg[24 * 24];
     ImzBacCell signd[24 * 8];
     ImzBacCell signt[9 * 8];
-    ImzBacCell signgap[24 * 8];
     ImzBacCell signe[24 * 24];
     ImzBacCell signf[24 * 24];
     ImzBacCell sign[LL_NCTX / 4][8][3];
     ImzBacCell expo[LL_NCTX][LL_MAXK];
     ImzBacCell mant[LL_NCTX][LL_MAXK][3];
     ImzBacCell mlow[LL_MAXK][LL_MAXK];
-    int32_t mixw[LL_NQ / 2][LL_NDEC][LL_MIX_IN];
-    uint16_t apm[LL_NQ / 2][LL_NDEC][33];
+    int32_t mixw[LL_NWSET][LL_NDEC][LL_MIX_IN];
+    int32_t mixw2[LL_NWSET2][LL_NDEC][LL_MIX_IN];
+    uint16_t apm[LL_NAPM][LL_NDEC][33];
     int32_t lms[LL_NLMS];
     int64_t lsc[LL_NLS][LL_NLS]; /* decayed sums of d_i * d_j (upper triangle) */
     int64_t lsb[LL_NLS];         /* decayed sums of d_i * target */
@@ -195,9 +196,10 @@ static inline int imz_ll_code_bit(ImzBacEnc *enc, ImzBacDec *dec_state, int dec,
 }
 
 /** Moves the mixing weights towards the coded bit, given the 12-bit mixed probability p12. */
-static inline void imz_ll_mix_train(int32_t *wt, const int32_t *in, int n, int bit, int32_t p12)
+static inline void imz_ll_mix_train(int32_t *wt, const int32_t *in, int n, int bit, int32_t p12,
+                                    int rate)
 {
-    int32_t err = ((bit << 12) - p12) * LL_MIX_RATE;
+    int32_t err = ((bit << 12) - p12) * rate;
     for (int i = 0; i < n; i++) {
         int32_t nw = wt[i] + ((in[i] * err) >> LL_MIX_SHIFT);
         wt[i] = nw < -(1 << 22) ? -(1 << 22) : nw > (1 << 22) ? (1 << 22) : nw;

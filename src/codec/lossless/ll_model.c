@@ -121,13 +121,14 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
         size_t n_cells = offsetof(LlModel, mixw) / sizeof(ImzBacCell);
         for (size_t i = 0; i < n_cells; i++)
             imz_bac_cell_init(&cells[i]);
-        for (int i = 0; i < LL_NQ / 2; i++)
+        for (int i = 0; i < LL_NWSET; i++)
             for (int j = 0; j < LL_NDEC; j++) {
                 md->mixw[i][j][0] = 0;
                 for (int k = 1; k < LL_MIX_IN; k++)
                     md->mixw[i][j][k] = 66000 / (c->heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL);
             }
-        for (int i = 0; i < LL_NQ / 2; i++)
+        memset(md->mixw2, 0, sizeof md->mixw2);
+        for (int i = 0; i < LL_NAPM; i++)
             for (int j = 0; j < LL_NDEC; j++)
                 for (int k = 0; k < 33; k++)
                     md->apm[i][j][k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
@@ -241,9 +242,11 @@ static inline int32_t cell_st(const int16_t *st, uint32_t p16)
 }
 
 /* Codes one bit with the estimates of n cells mixed in the logistic domain, then refined by an
- * interpolated secondary estimate (§5). */
+ * interpolated secondary estimate (§5). The weights are the sum of two vectors picked by different
+ * contexts and trained by the same step: half the cost of two mixers averaged, and faster learning
+ * than one mixer over the product of the two contexts. */
 static IMZ_ALWAYS_INLINE int mix_bit(LlCoder *c, const int dec, int bit, ImzBacCell *const *cell,
-                                     const int n, int32_t *wt, uint16_t *apm)
+                                     const int n, int32_t *wt, int32_t *wt2, uint16_t *apm)
 {
     const int16_t *st = c->stretch;
     int32_t in[LL_MIX_IN];
@@ -251,13 +254,18 @@ static IMZ_ALWAYS_INLINE int mix_bit(LlCoder *c, const int dec, int bit, ImzBacC
     for (int i = 0; i < n; i++)
         in[1 + i] = cell_st(st, cell[i]->fast);
     const int n_in = 1 + n;
-    int32_t d = imz_ll_mix_dot(wt, in, n_in);
+    int32_t ws[LL_MIX_IN];
+    for (int i = 0; i < n_in; i++)
+        ws[i] = wt[i] + wt2[i];
+    int32_t d = imz_ll_mix_dot(ws, in, n_in);
     int32_t p12 = c->squash[d + 2047];
     /* Secondary estimate: 33 buckets over the stretched mix, linear interpolation. */
     int32_t ai = (d + 2048) >> 7, aw = (d + 2048) & 127;
     int32_t pa = (apm[ai] * (128 - aw) + apm[ai + 1] * aw) >> 7; /* 16-bit */
     bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, (uint32_t)(p12 * 16 + pa) >> 1);
-    imz_ll_mix_train(wt, in, n_in, bit, p12);
+    /* the same step for both vectors */
+    imz_ll_mix_train(wt, in, n_in, bit, p12, LL_RES_MIX_RATE);
+    imz_ll_mix_train(wt2, in, n_in, bit, p12, LL_RES_MIX_RATE);
     int32_t target = bit ? 65535 : 0;
     apm[ai] = (uint16_t)(apm[ai] + (((target - apm[ai]) * (128 - aw)) >> (7 + LL_APM_RATE)));
     apm[ai + 1] = (uint16_t)(apm[ai + 1] + (((target - apm[ai + 1]) * aw) >> (7 + LL_APM_RATE)));
@@ -280,7 +288,8 @@ static inline int side_mag(int s)
 }
 
 /* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
-static inline int code_row(LlCoder *c, int p, const int dec, const int fast, const int heavy)
+static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const int fast,
+                                      const int heavy)
 {
     LlPlane *pl = &c->plane[p];
     LlModel *m = pl->m;
@@ -365,9 +374,9 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast, con
             pred = med3(W, N, W + N - NW) * 8;
         } else {
             sp[0] = (W + NE - N) * 8;
-            sp[1] = N * 8 - (((teW + teN + teNE) * 16) >> 5);
-            sp[2] = W * 8 - (((teW + teN + teNW) * 10) >> 5);
-            sp[3] = N * 8 - (((teNW + teN + teNE) * 7) >> 5);
+            sp[1] = N * 8 - (((teW + teN + teNE) * 2) >> 5);
+            sp[2] = W * 8 - (((teW + teN + teNW) * 4) >> 5);
+            sp[3] = N * 8 - (((teNW + teN + teNE) * 3) >> 5);
             sp[4] = med3(W, N, W + N - NW) * 8;
             sp[5] = (W + NE) * 4;
             {
@@ -494,11 +503,12 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast, con
         int sgd = sl * 8 + (qe >> 2);
         int sgt = (teW < -8 ? 0 : teW <= 8 ? 1 : 2) * 3 + (teN < -8 ? 0 : teN <= 8 ? 1 : 2);
         sgt = sgt * 8 + (qe >> 2);
-        int sgg = side_class(sp[6] - pc) * 8 + (qe >> 2);
-        int wset = (q >> 3) * 4 + (side_mag(heavy ? sl : sw) >> 2);
+        int wset = (q >> 3) * 108 + (side_mag(heavy ? sl : sw) >> 1) * 18 +
+                   (side_mag(sn) >> 1) * 3 + (side_mag(sne) >> 2);
         int32_t(*mw)[LL_MIX_IN] = m->mixw[wset];
+        int32_t(*mw2)[LL_MIX_IN] = m->mixw2[clsc];
         const int nm = heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL;
-        int apc = q >> 1;
+        int apc = clsg;
 
         /* §7 residual. */
         int32_t v = 0, r = 0;
@@ -515,9 +525,9 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast, con
         if (fast) {
             nz = CODE(&m->zero[cls], r != 0);
         } else {
-            ImzBacCell *cz[7] = {&m->zero[cls],   &m->zerob[clsb], &m->zeroc[clsc], &m->zeroe[clse],
+            ImzBacCell *cz[6] = {&m->zero[cls],   &m->zerob[clsb], &m->zeroe[clse],
                                  &m->zerog[clsg], &m->zerof[clsf], &m->zerod[clsd]};
-            nz = mix_bit(c, dec, r != 0, cz, nm, mw[0], m->apm[apc][0]);
+            nz = mix_bit(c, dec, r != 0, cz, nm, mw[0], mw2[0], m->apm[apc][0]);
         }
         if (nz) {
             int neg;
@@ -528,14 +538,11 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast, con
             else if (fast)
                 neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
             else {
-                ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs],
-                                     &m->signt[sgt],
-                                     &m->signgap[sgg],
-                                     &m->signe[sw * 24 + sn],
-                                     &m->signg[sg1 * 24 + sg2],
-                                     &m->signf[sne * 24 + snw],
-                                     &m->signd[sgd]};
-                neg = mix_bit(c, dec, eneg, cs, nm, mw[2 * LL_MAXK], m->apm[apc][2 * LL_MAXK]);
+                ImzBacCell *cs[6] = {&m->sign[cls >> 2][frac][rs], &m->signt[sgt],
+                                     &m->signe[sw * 24 + sn],      &m->signg[sg1 * 24 + sg2],
+                                     &m->signf[sne * 24 + snw],    &m->signd[sgd]};
+                neg = mix_bit(c, dec, eneg, cs, nm, mw[2 * LL_MAXK], mw2[2 * LL_MAXK],
+                              m->apm[apc][2 * LL_MAXK]);
             }
             uint32_t amax = (uint32_t)(neg ? P - lo : hi - P);
             int kmax = ulog2(amax), k = 0;
@@ -544,10 +551,10 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast, con
                     k++;
             } else {
                 while (k < kmax) {
-                    ImzBacCell *ce[7] = {&m->expo[cls][k],   &m->expob[clsb][k], &m->expoc[clsc][k],
-                                         &m->expoe[clse][k], &m->expog[clsg][k], &m->expof[clsf][k],
-                                         &m->expod[clsd][k]};
-                    if (!mix_bit(c, dec, ek > k, ce, nm, mw[1 + k], m->apm[apc][1 + k]))
+                    ImzBacCell *ce[6] = {&m->expo[cls][k],   &m->expob[clsb][k],
+                                         &m->expoe[clse][k], &m->expog[clsg][k],
+                                         &m->expof[clsf][k], &m->expod[clsd][k]};
+                    if (!mix_bit(c, dec, ek > k, ce, nm, mw[1 + k], mw2[1 + k], m->apm[apc][1 + k]))
                         break;
                     k++;
                 }
@@ -558,12 +565,11 @@ static inline int code_row(LlCoder *c, int p, const int dec, const int fast, con
                 if (fast) {
                     b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
                 } else {
-                    ImzBacCell *cm[7] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
-                                         &m->mantc[clsc][k],  &m->mante[clse][k],
-                                         &m->mantg[clsg][k],  &m->mantf[clsf][k],
-                                         &m->mantd[clsd][k]};
+                    ImzBacCell *cm[6] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
+                                         &m->mante[clse][k],  &m->mantg[clsg][k],
+                                         &m->mantf[clsf][k],  &m->mantd[clsd][k]};
                     b1 = mix_bit(c, dec, (int)(ea >> (k - 1)) & 1, cm, nm, mw[LL_MAXK + k],
-                                 m->apm[apc][LL_MAXK + k]);
+                                 mw2[LL_MAXK + k], m->apm[apc][LL_MAXK + k]);
                 }
                 a = 2 + (uint32_t)b1;
                 if (k >= 2) {

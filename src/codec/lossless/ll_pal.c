@@ -105,7 +105,7 @@ static inline int pal_bit(PalCoder *c, const int dec, int bit, ImzBacCell *ca, I
                               256};
     int32_t p12 = c->squash[imz_ll_mix_dot(wt, in, PAL_MIX_IN) + 2047];
     bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, (uint32_t)p12 * 16);
-    imz_ll_mix_train(wt, in, PAL_MIX_IN, bit, p12);
+    imz_ll_mix_train(wt, in, PAL_MIX_IN, bit, p12, LL_MIX_RATE);
     imz_bac_cell_update(ca, bit);
     imz_bac_cell_update(cb, bit);
     imz_bac_cell_update(cc, bit);
