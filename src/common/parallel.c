@@ -61,3 +61,37 @@ void imz_parallel_run(ImzContext *ctx, void *jobs, size_t job_size, int n, void 
         }
     }
 }
+
+void imz_latch_init(ImzLatch *l)
+{
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    l->open = l->ok = 0;
+}
+
+void imz_latch_destroy(ImzLatch *l)
+{
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->mu);
+}
+
+void imz_latch_open(ImzLatch *l, int ok)
+{
+    pthread_mutex_lock(&l->mu);
+    if (!l->open) {
+        l->open = 1;
+        l->ok = ok;
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+int imz_latch_wait(ImzLatch *l)
+{
+    pthread_mutex_lock(&l->mu);
+    while (!l->open)
+        pthread_cond_wait(&l->cv, &l->mu);
+    int ok = l->ok;
+    pthread_mutex_unlock(&l->mu);
+    return ok;
+}

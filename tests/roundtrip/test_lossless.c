@@ -5,7 +5,7 @@
 // effort, synthetic edge cases (sizes down to 1x1, every bit depth and channel count, alpha with
 // hidden colour) at efforts 1, 5 and 9, thread-count independence, determinism, hostile input
 // (truncated and corrupted streams of the normal and heavy models must fail cleanly or decode
-// without touching bad memory), the checks on the mode byte, and
+// without touching bad memory), the checks on the mode byte and the warm start of row groups, and
 // screen content (text, charts, dialogs), which must code smaller than optipng's PNG.
 
 #define _GNU_SOURCE /* mkstemps, fdopen */
@@ -259,8 +259,8 @@ TEST(lossless_mode_byte)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Every profile writes format version 3 first; a stream of another version (such as 2, whose
- * model differs) is refused as unsupported rather than decoded into garbage. */
+/* Every profile writes format version 4 first; a stream of another version (such as 3, without
+ * the warm start) is refused as unsupported rather than decoded into garbage. */
 TEST(lossless_format_version)
 {
     ImzImage img = {0};
@@ -270,16 +270,96 @@ TEST(lossless_format_version)
         ImzBuf pay;
         REQUIRE(!encode(&img, efforts[i], 1, &pay));
         REQUIRE(pay.len > 2);
-        CHECK_MSG(pay.data[0] == 3, "effort %d wrote version %u", efforts[i], pay.data[0]);
+        CHECK_MSG(pay.data[0] == 4, "effort %d wrote version %u", efforts[i], pay.data[0]);
         ImzImage out = {0};
         CHECK(!decode(&img, pay.data, pay.len, 1, &out) && test_images_equal(&img, &out));
         imz_image_free(test_ctx(), &out);
-        pay.data[0] = 2;
+        pay.data[0] = 3;
         int st = decode(&img, pay.data, pay.len, 1, &out);
-        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 2 at effort %d gave %d", efforts[i], st);
+        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 3 at effort %d gave %d", efforts[i], st);
         imz_image_free(test_ctx(), &out);
         imz_buf_free(&pay);
     }
+    imz_image_free(test_ctx(), &img);
+}
+
+static uint64_t get_varint(const uint8_t *p, size_t *at)
+{
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        uint8_t b = p[(*at)++];
+        v |= (uint64_t)(b & 127) << shift;
+        if (!(b & 128))
+            return v;
+    }
+}
+
+/* Decodes a copy of pay whose bytes [at, at + n_old) are replaced by `with`. */
+static int decode_edited(const ImzImage *img, const ImzBuf *pay, size_t at, size_t n_old,
+                         const ImzBuf *with, int threads)
+{
+    ImzBuf b;
+    imz_buf_init(&b, test_ctx());
+    imz_buf_append(&b, pay->data, at);
+    imz_buf_append(&b, with->data, with->len);
+    imz_buf_append(&b, pay->data + at + n_old, pay->len - at - n_old);
+    ImzImage out = {0};
+    int st = b.status ? b.status : decode(img, b.data, b.len, threads, &out);
+    if (!st && !test_images_equal(img, &out))
+        st = IMZ_ERR_INTERNAL;
+    imz_image_free(test_ctx(), &out);
+    imz_buf_free(&b);
+    return st;
+}
+
+/* Two groups (§3.4): group 0 codes 16 more rows, after which group 1 takes its models. A warm
+ * field that does not fit the groups is corrupt, and a group 0 that fails before the hand-over
+ * stops group 1 too, with any thread count. */
+TEST(lossless_warm_start)
+{
+    ImzImage img = {0};
+    REQUIRE(!test_make_image(&img, "noise", 64, 80, 3, 8, 13));
+    ImzBuf pay;
+    REQUIRE(!encode(&img, 5, 2, &pay));
+    REQUIRE(pay.data[1] != 2); /* not the palette profile */
+    /* version, mode, min_c and step_c per channel, zigzag(lo_p) and zigzag(span_p) per plane,
+     * then the warm field. */
+    size_t at = 2;
+    for (int k = 0; k < 12; k++)
+        (void)get_varint(pay.data, &at);
+    size_t warm_at = at, end = at;
+    uint64_t warm = get_varint(pay.data, &end), n = get_varint(pay.data, &end) + 1;
+    uint64_t rows0 = get_varint(pay.data, &end) + 1, len0 = get_varint(pay.data, &end);
+    uint64_t len1 = get_varint(pay.data, &end);
+    CHECK_MSG(warm == 16 && n == 2 && rows0 == 16 + 32, "warm %llu, %llu groups, rows_0 %llu",
+              (unsigned long long)warm, (unsigned long long)n, (unsigned long long)rows0);
+    for (int t = 1; t <= 2; t++) {
+        ImzBuf with;
+        imz_buf_init(&with, test_ctx());
+        imz_buf_put_varint(&with, rows0 + 1);
+        CHECK(decode_edited(&img, &pay, warm_at, 1, &with, t) == IMZ_ERR_CORRUPT);
+        /* Group 0 gets one byte of its stream: it runs dry, or decodes a value out of range,
+         * within its first rows, and group 1 must not wait for it forever. */
+        with.len = 0;
+        imz_buf_put_varint(&with, warm);
+        imz_buf_put_varint(&with, n - 1);
+        imz_buf_put_varint(&with, rows0 - 1);
+        imz_buf_put_varint(&with, 1);
+        imz_buf_put_varint(&with, len0 + len1 - 1);
+        int st = decode_edited(&img, &pay, warm_at, end - warm_at, &with, t);
+        CHECK_MSG(st == IMZ_ERR_TRUNCATED || st == IMZ_ERR_CORRUPT,
+                  "starved group 0 with %d threads gave %d", t, st);
+        imz_buf_free(&with);
+    }
+    imz_buf_free(&pay);
+    /* One group: the warm field must be 0. */
+    REQUIRE(!encode(&img, 5, 1, &pay));
+    CHECK(pay.data[warm_at] == 0);
+    pay.data[warm_at] = 1;
+    ImzImage out = {0};
+    CHECK(decode(&img, pay.data, pay.len, 1, &out) == IMZ_ERR_CORRUPT);
+    imz_image_free(test_ctx(), &out);
+    imz_buf_free(&pay);
     imz_image_free(test_ctx(), &img);
 }
 

@@ -11,13 +11,15 @@
 #include <stdint.h>
 
 #include "common/context.h"
+#include "common/parallel.h"
 #include "codec/lossless/ll_groups.h"
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 3
+#define LL_FORMAT_VERSION 4
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
+#define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
 #define LL_PAD 2       /* samples of padding left and right of every row */
 #define LL_NSUB 9      /* sub-predictors blended by the weighted predictor */
 #define LL_NLS 12      /* inputs of the least-squares sub-predictor */
@@ -117,6 +119,26 @@ typedef struct LlCoder {
     int16_t squash[4095];
     int status; /* IMZ_OK or IMZ_ERR_CORRUPT (decoding) */
 } LlCoder;
+
+/** Warm start (§3.4): groups 1..n-1 begin with group 0's models as they are after its first
+ *  `rows` rows, so that they do not learn the image from nothing. */
+typedef struct LlWarmStart {
+    uint32_t rows;   /* 0: every group starts from fresh models */
+    int n_planes;
+    LlModel *models; /* group 0's models, one per plane, once `ready` is open */
+    ImzLatch ready;
+} LlWarmStart;
+
+/** Sets up a warm start after `rows` rows (0: none) for n_planes planes. */
+int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_planes);
+void imz_ll_warm_free(ImzContext *ctx, LlWarmStart *ws);
+/** Group 0, after coding its `done`-th row: hands its models over once `done` reaches ws->rows.
+ *  Group 0 must also call imz_latch_open(&ws->ready, 0) when it stops, so no group waits on a
+ *  group that failed. */
+void imz_ll_warm_give(LlWarmStart *ws, const LlCoder *c, uint32_t done);
+/** Groups 1..n-1, before their first row: waits for group 0's models and copies them in.
+ *  @return 1, or 0 if group 0 stopped before handing them over. */
+int imz_ll_warm_take(LlWarmStart *ws, LlCoder *c);
 
 /** The shape of a stream: everything the model needs before the first row. */
 typedef struct LlLayout {

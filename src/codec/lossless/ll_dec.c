@@ -18,6 +18,8 @@ typedef struct DecJob {
     ImzImage *img;
     const LlStreamInfo *si;
     LlGroup g;
+    LlWarmStart *warm; /* NULL: fresh models */
+    int first;         /* group 0: hands its models over */
     int status;
 } DecJob;
 
@@ -27,11 +29,12 @@ static void decode_group(void *arg)
     LlCoder c;
     LlLayout lay;
     imz_ll_layout(j->si, (int)j->img->width, &lay);
-    j->status = imz_ll_coder_init(j->ctx, &c, &lay);
-    if (j->status)
-        return;
+    int st = imz_ll_coder_init(j->ctx, &c, &lay);
+    if (st)
+        goto done;
+    if (j->warm && !j->first && !imz_ll_warm_take(j->warm, &c))
+        st = IMZ_ERR_CORRUPT; /* group 0 failed first and reports why */
     imz_bac_dec_init(&c.dec, j->g.data, j->g.len);
-    int st = IMZ_OK;
     for (uint32_t y = j->g.y0; y < j->g.y1 && !st; y++) {
         imz_ll_next_row(&c);
         st = imz_ll_decode_row(&c);
@@ -40,10 +43,15 @@ static void decode_group(void *arg)
         /* Far past the end only zeros come in: stop early rather than decode garbage. */
         if (!st && c.dec.overrun > 8)
             st = IMZ_ERR_TRUNCATED;
+        if (!st && j->warm && j->first)
+            imz_ll_warm_give(j->warm, &c, y + 1 - j->g.y0);
     }
     if (!st && c.dec.overrun)
         st = IMZ_ERR_TRUNCATED;
     imz_ll_coder_free(j->ctx, &c);
+done:
+    if (j->warm && j->first)
+        imz_latch_open(&j->warm->ready, 0);
     j->status = st;
 }
 
@@ -150,21 +158,33 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
         si->lo[p] = lo;
         si->hi[p] = lo + span;
     }
+    uint64_t warm = imz_read_varint(&r);
     LlGroup groups[LL_MAX_GROUPS];
     int ng = 0;
     int st = imz_ll_get_groups(ctx, &r, out->height, groups, &ng);
     if (st)
         return st;
+    if (warm && (ng == 1 || warm > groups[0].y1))
+        return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: warm start after %llu rows",
+                        (unsigned long long)warm);
+    LlWarmStart ws;
     DecJob *jobs = imz_calloc(ctx, (size_t)ng, sizeof(DecJob));
-    if (!jobs)
+    st = imz_ll_warm_init(ctx, &ws, (uint32_t)warm, si->n_planes);
+    if (!jobs || st) {
+        imz_ll_warm_free(ctx, &ws);
+        imz_mem_free(ctx, jobs);
         return IMZ_ERR_NOMEM;
+    }
     for (int g = 0; g < ng; g++) {
         jobs[g].ctx = ctx;
         jobs[g].img = out;
         jobs[g].si = si;
         jobs[g].g = groups[g];
+        jobs[g].warm = warm ? &ws : NULL;
+        jobs[g].first = g == 0;
     }
     imz_parallel_run(ctx, jobs, sizeof *jobs, ng, decode_group);
+    imz_ll_warm_free(ctx, &ws);
     for (int g = 0; g < ng && !st; g++)
         st = jobs[g].status;
     imz_mem_free(ctx, jobs);

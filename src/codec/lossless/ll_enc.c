@@ -207,6 +207,8 @@ typedef struct EncJob {
     const ImzImage *img;
     const LlStreamInfo *si;
     uint32_t y0, y1;
+    LlWarmStart *warm; /* NULL: fresh models */
+    int first;         /* group 0: hands its models over */
     ImzBuf out;
     int status;
 } EncJob;
@@ -219,12 +221,17 @@ static void encode_group(void *arg)
     imz_ll_layout(j->si, (int)j->img->width, &lay);
     j->status = imz_ll_coder_init(j->ctx, &c, &lay);
     if (j->status)
+        goto done;
+    if (j->warm && !j->first && !imz_ll_warm_take(j->warm, &c)) {
+        imz_ll_coder_free(j->ctx, &c);
+        j->status = IMZ_ERR_NOMEM; /* only memory can fail group 0, which reports it first */
         return;
+    }
     int32_t *row = imz_malloc_array(j->ctx, (size_t)j->img->width * 4, sizeof(int32_t));
     if (!row) {
         imz_ll_coder_free(j->ctx, &c);
         j->status = IMZ_ERR_NOMEM;
-        return;
+        goto done;
     }
     imz_bac_enc_init(&c.enc, &j->out);
     int np = j->si->n_planes, w = (int)j->img->width;
@@ -237,11 +244,16 @@ static void encode_group(void *arg)
                 dst[x] = row[x * np + p];
         }
         imz_ll_encode_row(&c);
+        if (j->warm && j->first)
+            imz_ll_warm_give(j->warm, &c, y + 1 - j->y0);
     }
     imz_bac_enc_finish(&c.enc);
     imz_mem_free(j->ctx, row);
     imz_ll_coder_free(j->ctx, &c);
     j->status = j->out.status;
+done:
+    if (j->warm && j->first)
+        imz_latch_open(&j->warm->ready, 0);
 }
 
 static void put_zigzag(ImzBuf *b, int32_t v)
@@ -276,7 +288,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         size_t len[2] = {SIZE_MAX, SIZE_MAX};
         for (int prof = 0; prof < 2; prof++) {
             si->profile = prof;
-            EncJob j = {ctx, img, si, 0, img->height, {0}, 0};
+            EncJob j = {ctx, img, si, 0, img->height, NULL, 0, {0}, 0};
             imz_buf_init(&j.out, ctx);
             encode_group(&j);
             st = j.status;
@@ -300,7 +312,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         si->heavy = 0;
         for (int r = 0; r < LL_N_RCT; r++) {
             si->rct = r;
-            EncJob j = {ctx, img, si, y0, y1, {0}, 0};
+            EncJob j = {ctx, img, si, y0, y1, NULL, 0, {0}, 0};
             imz_buf_init(&j.out, ctx);
             st = plane_ranges(ctx, img, si);
             if (!st) {
@@ -322,21 +334,31 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
             return st;
     }
 
-    /* Groups of rows (§3.4): one per thread, each at least 16 rows. */
+    /* Groups of rows (§3.4): one per thread, each at least 16 rows; the first group codes
+     * LL_WARM_ROWS more rows, after which the others start from its models. */
     LlGroup groups[LL_MAX_GROUPS];
-    int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), groups);
+    uint32_t warm = LL_WARM_ROWS;
+    int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), &warm, groups);
+    LlWarmStart ws;
     EncJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(EncJob));
-    if (!jobs)
+    st = imz_ll_warm_init(ctx, &ws, warm, si->n_planes);
+    if (!jobs || st) {
+        imz_ll_warm_free(ctx, &ws);
+        imz_mem_free(ctx, jobs);
         return IMZ_ERR_NOMEM;
+    }
     for (int g = 0; g < n_groups; g++) {
         jobs[g].ctx = ctx;
         jobs[g].img = img;
         jobs[g].si = si;
         jobs[g].y0 = groups[g].y0;
         jobs[g].y1 = groups[g].y1;
+        jobs[g].warm = warm ? &ws : NULL;
+        jobs[g].first = g == 0;
         imz_buf_init(&jobs[g].out, ctx);
     }
     imz_parallel_run(ctx, jobs, sizeof *jobs, n_groups, encode_group);
+    imz_ll_warm_free(ctx, &ws);
 
     for (int g = 0; g < n_groups && !st; g++)
         st = jobs[g].status;
@@ -355,6 +377,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         }
         for (int g = 0; g < n_groups; g++)
             groups[g].len = jobs[g].out.len;
+        imz_buf_put_varint(payload, warm);
         imz_ll_put_groups(payload, groups, n_groups);
         for (int g = 0; g < n_groups; g++)
             imz_buf_append(payload, jobs[g].out.data, jobs[g].out.len);

@@ -600,7 +600,7 @@ int imz_ll_fast_encode(ImzContext *ctx, const ImzImage *img, ImzBuf *payload)
     int bits = maxs ? ulog2(maxs) + 1 : 1;
 
     LlGroup groups[LL_MAX_GROUPS];
-    int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), groups);
+    int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), NULL, groups);
     FastJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(FastJob));
     if (!jobs)
         return imz_fail(ctx, IMZ_ERR_NOMEM, "lossless: out of memory");

@@ -5,7 +5,7 @@
 
 #include "codec/lossless/ll_groups.h"
 
-int imz_ll_plan_groups(uint32_t height, int threads, LlGroup *g)
+int imz_ll_plan_groups(uint32_t height, int threads, uint32_t *lead_io, LlGroup *g)
 {
     uint32_t n = 1;
     if (threads > 1) {
@@ -13,9 +13,12 @@ int imz_ll_plan_groups(uint32_t height, int threads, LlGroup *g)
         n = n < LL_MAX_GROUPS ? n : LL_MAX_GROUPS;
         n = n ? n : 1;
     }
-    uint32_t rows = (height + n - 1) / n;
+    uint32_t lead = lead_io && n > 1 && *lead_io < height / 2 ? *lead_io : 0;
+    if (lead_io)
+        *lead_io = lead;
+    uint32_t rows = (height - lead + n - 1) / n;
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t y0 = (uint64_t)i * rows, y1 = y0 + rows;
+        uint64_t y0 = i ? (uint64_t)i * rows + lead : 0, y1 = (uint64_t)(i + 1) * rows + lead;
         g[i].y0 = (uint32_t)(y0 < height ? y0 : height);
         g[i].y1 = (uint32_t)(y1 < height ? y1 : height);
         g[i].data = NULL;

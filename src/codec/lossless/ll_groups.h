@@ -22,9 +22,10 @@ typedef struct LlGroup {
     size_t len;          /* bytes of the group's stream */
 } LlGroup;
 
-/** The encoder's layout for `threads` threads: min(threads, H / 16, 1024) groups (at least one)
- *  of ceil(H / n) rows, trailing empty groups dropped. Fills g[0..n) and returns n. */
-int imz_ll_plan_groups(uint32_t height, int threads, LlGroup *g);
+/** The encoder's layout for `threads` threads: n = min(threads, H / 16, 1024) groups (at least
+ *  one) of ceil((H - lead) / n) rows, the first with `lead` more, trailing empty groups dropped.
+ *  *lead (NULL: 0) becomes 0 unless n > 1 and lead < H / 2. Fills g[0..n) and returns n. */
+int imz_ll_plan_groups(uint32_t height, int threads, uint32_t *lead, LlGroup *g);
 
 /** Writes the group table: n - 1, then per group its rows - 1 (not for the last) and length. */
 void imz_ll_put_groups(ImzBuf *b, const LlGroup *g, int n);

@@ -153,6 +153,47 @@ void imz_ll_coder_free(ImzContext *ctx, LlCoder *c)
     c->mem = NULL;
 }
 
+int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_planes)
+{
+    ws->rows = rows;
+    ws->n_planes = n_planes;
+    ws->models = NULL;
+    imz_latch_init(&ws->ready);
+    if (rows) {
+        ws->models = imz_malloc_array(ctx, (size_t)n_planes, sizeof(LlModel));
+        if (!ws->models)
+            return IMZ_ERR_NOMEM;
+    }
+    return IMZ_OK;
+}
+
+void imz_ll_warm_free(ImzContext *ctx, LlWarmStart *ws)
+{
+    imz_mem_free(ctx, ws->models);
+    ws->models = NULL;
+    imz_latch_destroy(&ws->ready);
+}
+
+void imz_ll_warm_give(LlWarmStart *ws, const LlCoder *c, uint32_t done)
+{
+    if (done != ws->rows || !ws->models)
+        return;
+    for (int p = 0; p < ws->n_planes; p++)
+        memcpy(&ws->models[p], c->plane[p].m, sizeof(LlModel));
+    imz_latch_open(&ws->ready, 1);
+}
+
+int imz_ll_warm_take(LlWarmStart *ws, LlCoder *c)
+{
+    if (!ws->rows)
+        return 1;
+    if (!imz_latch_wait(&ws->ready))
+        return 0;
+    for (int p = 0; p < ws->n_planes; p++)
+        memcpy(c->plane[p].m, &ws->models[p], sizeof(LlModel));
+    return 1;
+}
+
 void imz_ll_next_row(LlCoder *c)
 {
     int w = c->width;
