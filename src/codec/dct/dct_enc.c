@@ -697,6 +697,44 @@ static void encode_node(Enc *E, int x, int y, int log2s)
                         E->txm[(size_t)(y >> 2) * uw + (x >> 2)]);
 }
 
+/*
+ * Lambda multipliers of the superblocks of a luma plane (padded source src, pw x ph, both
+ * multiples of 8). SSIM weighs an error against the local variance, so an error in a flat area
+ * costs more than the same error in texture: lambda follows each superblock's activity, the mean
+ * of log(variance + LOSSY_AQ_C) over its 8x8 blocks, as exp(LOSSY_AQ_STRENGTH * (a - mean a)),
+ * so that the log-mean of lambda over the plane is unchanged. The quantisers stay those of the
+ * plane; only the rate-distortion choices (leaf sizes, modes, levels) move.
+ */
+#define LOSSY_AQ_C 100.0
+#define LOSSY_AQ_STRENGTH 0.3
+static void superblock_lambdas(const uint8_t *src, int pw, int ph, double *mul)
+{
+    const int sbw = (pw + LOSSY_SB - 1) / LOSSY_SB, sbh = (ph + LOSSY_SB - 1) / LOSSY_SB;
+    double mean = 0;
+    for (int by = 0; by < sbh; by++)
+        for (int bx = 0; bx < sbw; bx++) {
+            double a = 0;
+            int n = 0;
+            for (int y = by * LOSSY_SB; y < imin(ph, (by + 1) * LOSSY_SB); y += 8)
+                for (int x = bx * LOSSY_SB; x < imin(pw, (bx + 1) * LOSSY_SB); x += 8) {
+                    uint32_t s1 = 0, s2 = 0;
+                    for (int j = 0; j < 8; j++)
+                        for (int i = 0; i < 8; i++) {
+                            const uint32_t v = src[(size_t)(y + j) * pw + x + i];
+                            s1 += v;
+                            s2 += v * v;
+                        }
+                    a += log((64.0 * s2 - (double)s1 * s1) / 4096.0 + LOSSY_AQ_C);
+                    n++;
+                }
+            mul[by * sbw + bx] = a / n;
+            mean += a / n;
+        }
+    mean /= (double)sbw * sbh;
+    for (int i = 0; i < sbw * sbh; i++)
+        mul[i] = exp(LOSSY_AQ_STRENGTH * (mul[i] - mean));
+}
+
 /* Codes one plane whose padded source is src; leaves the reconstruction in pl->pix. */
 static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambda_mul)
 {
@@ -717,8 +755,21 @@ static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambd
     E->fast_thr[0] = (int)(112 * 0.25 * so);
     E->fast_thr[1] = (int)(112 * 0.1 * so);
     E->fast_skip = (int)(2 * 0.6 * so);
+    const int sbw = (pl->pw + LOSSY_SB - 1) / LOSSY_SB, sbh = (pl->ph + LOSSY_SB - 1) / LOSSY_SB;
+    double *sb_mul = NULL;
+    if (pl->type == 0 && E->effort > 1) {
+        sb_mul = imz_malloc_array(E->ctx, (size_t)sbw * sbh, sizeof(double));
+        if (!sb_mul)
+            return IMZ_ERR_NOMEM;
+        superblock_lambdas(src, pl->pw, pl->ph, sb_mul);
+    }
+    const double plane_lambda = E->lambda;
     for (int y = 0; y < pl->ph; y += LOSSY_SB)
         for (int x = 0; x < pl->pw; x += LOSSY_SB) {
+            if (sb_mul) {
+                E->lambda = plane_lambda * sb_mul[(y / LOSSY_SB) * sbw + x / LOSSY_SB];
+                E->sqrt_lambda = sqrt(E->lambda);
+            }
             if (E->effort <= 1) {
                 int act[16];
                 block_activity(E, x, y, act);
@@ -728,6 +779,9 @@ static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambd
             }
             encode_node(E, x, y, LOSSY_SB_LOG2);
         }
+    imz_mem_free(E->ctx, sb_mul);
+    E->lambda = plane_lambda;
+    E->sqrt_lambda = sqrt(E->lambda);
     if (E->deblock)
         imz_lossy_deblock(pl, E->db_offset);
     LossyWiener wf;
