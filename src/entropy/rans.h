@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "entropy/bac.h"
 
@@ -54,7 +55,8 @@ int imz_rans_get_table(ImzBacDec *d, ImzBacCell *cells, int n, ImzRansTable *t);
 /* ---- Encoder ------------------------------------------------------------------------------- */
 
 /** A symbol prepared for encoding: x -> (x / freq) * 2^scale + x % freq + cum, computed as
- *  x + bias + q * (2^scale - freq) with q = x / freq from a 32-bit reciprocal. */
+ *  x + bias + q * (2^scale - freq) with q = (x * rcp_freq) >> rcp_shift = x / freq from a 32-bit
+ *  reciprocal. */
 typedef struct ImzRansEncSym {
     uint32_t x_max; /* renormalise when the state reaches this */
     uint32_t rcp_freq, bias;
@@ -68,14 +70,14 @@ static inline void imz_rans_enc_sym_init(ImzRansEncSym *e, ImzRansSym s)
     if (s.freq < 2) {
         /* x / 1 = x: a reciprocal of 2^32 - 1 with the bias absorbing the difference */
         e->rcp_freq = ~0u;
-        e->rcp_shift = 0;
+        e->rcp_shift = 32;
         e->bias = s.cum + IMZ_RANS_SCALE - 1;
     } else {
         uint32_t shift = 0;
         while (s.freq > (1u << shift))
             shift++;
         e->rcp_freq = (uint32_t)(((1ull << (shift + 31)) + s.freq - 1) / s.freq);
-        e->rcp_shift = (uint16_t)(shift - 1);
+        e->rcp_shift = (uint16_t)(shift + 31);
         e->bias = s.cum;
     }
 }
@@ -100,11 +102,16 @@ static inline void imz_rans_enc_put(ImzRansEnc *e, const ImzRansEncSym *s)
     /* Renormalisation without a branch (it is as unpredictable as the data): the two bytes are
      * always stored, and kept only if needed. The caller's reserve keeps pos - 2 >= begin. */
     const uint32_t out = x >= s->x_max;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint16_t lo = (uint16_t)x;
+    memcpy(e->pos - 2, &lo, 2);
+#else
     e->pos[-2] = (uint8_t)x;
     e->pos[-1] = (uint8_t)(x >> 8);
+#endif
     e->pos -= 2 * out;
-    x = out ? x >> 16 : x;
-    uint32_t q = (uint32_t)(((uint64_t)x * s->rcp_freq) >> 32) >> s->rcp_shift;
+    x >>= out << 4;
+    uint32_t q = (uint32_t)(((uint64_t)x * s->rcp_freq) >> s->rcp_shift);
     e->x = x + s->bias + q * s->cmpl_freq;
 }
 
@@ -159,6 +166,21 @@ static inline int imz_rans_dec_get(ImzRansDec *d, const ImzRansTable *t)
         x = x << 16 | lo | imz_rans_byte(d) << 8;
     }
     d->x = x;
+    return s;
+}
+
+/** imz_rans_dec_get for a caller that knows at least 2 bytes of the stream are left. */
+static inline uint32_t imz_rans_dec_get_unchecked(ImzRansDec *d, const ImzRansTable *t)
+{
+    uint32_t slot = d->x & (IMZ_RANS_SCALE - 1);
+    uint32_t s = t->slot_sym[slot];
+    ImzRansSym e = t->sym[s];
+    uint32_t x = e.freq * (d->x >> IMZ_RANS_SCALE_BITS) + slot - e.cum;
+    /* a shift by 0 or 16 rather than a select, which compilers like to turn into a branch */
+    const uint32_t in = x < IMZ_RANS_L;
+    const uint32_t w = (uint32_t)d->p[0] | (uint32_t)d->p[1] << 8;
+    d->x = x << (in << 4) | (w & (0u - in));
+    d->p += 2 * in;
     return s;
 }
 

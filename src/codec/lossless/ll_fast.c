@@ -28,29 +28,57 @@
 #define FAST_RESET 128     /* bias statistics are halved at this count */
 #define FAST_GRAD_MAX 1024 /* |gradient| >> shift stays below this (§12.3) */
 #define FAST_ACT_MAX 4096  /* error energy >> shift stays below this */
+#define FAST_BLOCK 256     /* the decoder checks its input once per this many columns */
+#define FAST_RAW_MAX 18    /* raw bits of one sample at most */
+#define FAST_TOK_TABLE 1024 /* zigzagged residuals of samples of 8 bits or fewer stay below this */
 
-typedef struct FastPlane {
-    int32_t *row[2], *err[2]; /* [0] current row, [1] the row above; FAST_PAD each side */
-    int32_t lo, hi;           /* every value of the plane lies in [lo, hi] */
-    int ctx0;                 /* first token context of the plane */
-    int ref;                  /* plane whose errors refine the context, or -1 */
-    int32_t bias_s[FAST_NBIAS], bias_n[FAST_NBIAS]; /* sum and count of median errors */
-} FastPlane;
+/* Planes: alpha first (if any), then the colour planes; the second and third colour planes take
+ * their context set from the first colour plane's error at the same pixel. With np planes, the
+ * reference plane is plane ref_plane(np). */
+static inline int ref_plane(int np) { return np == 2 || np == 4; }
+static inline int has_ref(int np, int p) { return np >= 3 && p > ref_plane(np); }
 
-typedef struct FastCoder {
-    int width, n_planes, n_ctx, channels, rct;
-    int bits, shift; /* samples are below 2^bits; classes look at magnitudes >> shift */
+/* The first token context of plane p: 16 contexts per plane without a reference, 64 with one.
+ * Constant wherever np and p are. */
+static inline int plane_ctx0(int np, int p)
+{
+    int plain = np >= 3 ? imin(p, ref_plane(np) + 1) : p;
+    return FAST_NACT * plain + FAST_NACT * FAST_NREF * (p - plain);
+}
+
+/* Everything the row coder looks up per sample, in one place so that one register reaches it. */
+typedef struct FastTables {
+    int32_t lo[4], hi[4];     /* every value of plane p lies in [lo[p], hi[p]] */
+    int32_t vmin[4], vmax[4]; /* lo - hi and hi - lo: the decoder's clamp */
+    uint32_t tok_base[FAST_NTOK];
+    uint8_t tok_bits[FAST_NTOK];
+    uint8_t tok_of[FAST_TOK_TABLE]; /* the token of a zigzagged residual below FAST_TOK_TABLE */
     uint32_t inv[FAST_RESET + 1]; /* 65536 / n, and 0 for n = 0 */
     /* Classes of gradients and error energies scaled down by `shift`; the plane bounds keep
      * every index inside (§12.3). */
     uint16_t grad_q[3][2 * FAST_GRAD_MAX + 1]; /* level * 81, * 9, * 1; index d + FAST_GRAD_MAX */
     uint8_t act_q[FAST_ACT_MAX];
     uint8_t ref_q[FAST_ACT_MAX];
-    FastPlane plane[4];
+    /* Per plane and context: the sum and count of the recent median errors, and their rounded
+     * mean, kept ready for the next prediction so that it costs one load. */
+    struct {
+        int32_t sum[FAST_NBIAS], n[FAST_NBIAS], corr[FAST_NBIAS];
+    } bias[4];
+} FastTables;
+
+typedef struct FastCoder {
+    int width, n_planes, n_ctx, channels, rct;
+    int bits, shift; /* samples are below 2^bits; classes look at magnitudes >> shift */
+    FastTables t;
+    /* [0] the current row, [1] the row above. A pixel takes 2 * np entries: the planes' values,
+     * then their error magnitudes; FAST_PAD pixels each side. One pointer then reaches every
+     * neighbour of every plane at a fixed offset. */
+    int32_t *row[2];
     int32_t *mem;
-    /* encoder: each plane's tokens and contexts in coding order, their counts, the raw bits */
-    uint16_t *sym[4]; /* context * FAST_NTOK + token */
-    size_t n;
+    /* encoder: the tokens and contexts in coding order (pixel by pixel, plane by plane), their
+     * counts, the raw bits */
+    uint16_t *sym; /* context * FAST_NTOK + token */
+    size_t n;      /* pixels coded so far */
     uint32_t *counts; /* indexed like sym */
     /* raw bits, MSB first, written by put_raw into room reserved row by row */
     uint8_t *raw_p;
@@ -64,42 +92,6 @@ typedef struct FastCoder {
 
 /* ---- The model (§12.3), shared by both directions -------------------------------------------- */
 
-/* Planes: alpha first (if any), then the colour planes; the second and third colour planes take
- * their context set from the first colour plane's error at the same pixel. */
-static void plane_layout(FastCoder *c)
-{
-    int ch = c->channels, alpha = ch == 2 || ch == 4, first = alpha ? 1 : 0;
-    int32_t maxv = (int32_t)((1u << c->bits) - 1);
-    c->n_planes = ch;
-    int ctx = 0;
-    for (int p = 0; p < ch; p++) {
-        FastPlane *pl = &c->plane[p];
-        int chroma = ch >= 3 && p > first;
-        pl->lo = chroma && c->rct != LL_RCT_NONE ? -maxv : 0;
-        pl->hi = maxv;
-        pl->ref = chroma ? first : -1;
-        pl->ctx0 = ctx;
-        ctx += chroma ? FAST_NACT * FAST_NREF : FAST_NACT;
-    }
-    c->n_ctx = ctx;
-    for (int d = -FAST_GRAD_MAX; d <= FAST_GRAD_MAX; d++) {
-        int a = d < 0 ? -d : d, q = (a > 0) + (a >= 2) + (a >= 5) + (a >= 14);
-        int level = d < 0 ? 4 - q : 4 + q;
-        c->grad_q[0][d + FAST_GRAD_MAX] = (uint16_t)(level * 81);
-        c->grad_q[1][d + FAST_GRAD_MAX] = (uint16_t)(level * 9);
-        c->grad_q[2][d + FAST_GRAD_MAX] = (uint16_t)level;
-    }
-    for (int a = 0; a < FAST_ACT_MAX; a++) {
-        /* two classes per octave */
-        int k = a < 4 ? a : 2 * ulog2((uint32_t)a) + ((a >> (ulog2((uint32_t)a) - 1)) & 1);
-        c->act_q[a] = (uint8_t)(k < FAST_NACT ? k : FAST_NACT - 1);
-        c->ref_q[a] = (uint8_t)((a > 0) + (a >= 3) + (a >= 8));
-    }
-    c->inv[0] = 0;
-    for (int n = 1; n <= FAST_RESET; n++)
-        c->inv[n] = (65536u + (uint32_t)n / 2) / (uint32_t)n;
-}
-
 /* Token t stands for the values tok_base[t] + [0, 2^tok_bits[t]) of the zigzagged residual: 0..15
  * themselves, then two tokens per octave (the bit below the leading one), the rest raw (§12.4). */
 static const uint32_t tok_base[FAST_NTOK] = {
@@ -111,29 +103,64 @@ static const uint8_t tok_bits[FAST_NTOK] = {
     0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  3,  3,  4,  4,  5,  5,  6,  6,
     7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18};
 
-/* The row coder works on local copies of everything it touches per sample (the plane's row
- * pointers, the tables, the coder states), made before the row and written back after it: stores
- * into the sample arrays could otherwise alias the coder's fields and force reloads. */
-typedef struct RowPlane {
-    int32_t *cur, *up, *e, *eu;
-    const int32_t *eref; /* errors of the reference plane, or NULL */
-    int32_t *bias_s, *bias_n;
-    int32_t lo, hi;
-    uint16_t *sym;           /* encoder */
-    const ImzRansTable *tab; /* decoder, from the plane's first context */
-    int ctx0;
-} RowPlane;
+/* The token of a zigzagged residual u (§12.4). */
+static inline uint32_t token(uint32_t u)
+{
+    const int n = ulog2(u | 16);
+    /* u < 16 is as unpredictable as the data: a mask rather than a select, which compilers like
+     * to turn into a branch */
+    const uint32_t big = 16 + 2 * (uint32_t)(n - 4) + ((u >> (n - 1)) & 1);
+    const uint32_t small = 0u - (uint32_t)(u < 16);
+    return (u & small) | (big & ~small);
+}
 
+static void plane_layout(FastCoder *c)
+{
+    int ch = c->channels;
+    int32_t maxv = (int32_t)((1u << c->bits) - 1);
+    c->n_planes = ch;
+    for (int p = 0; p < ch; p++) {
+        c->t.lo[p] = has_ref(ch, p) && c->rct != LL_RCT_NONE ? -maxv : 0;
+        c->t.hi[p] = maxv;
+        c->t.vmin[p] = c->t.lo[p] - c->t.hi[p];
+        c->t.vmax[p] = c->t.hi[p] - c->t.lo[p];
+    }
+    c->n_ctx = plane_ctx0(ch, ch);
+    for (int d = -FAST_GRAD_MAX; d <= FAST_GRAD_MAX; d++) {
+        int a = d < 0 ? -d : d, q = (a > 0) + (a >= 2) + (a >= 5) + (a >= 14);
+        int level = d < 0 ? 4 - q : 4 + q;
+        c->t.grad_q[0][d + FAST_GRAD_MAX] = (uint16_t)(level * 81);
+        c->t.grad_q[1][d + FAST_GRAD_MAX] = (uint16_t)(level * 9);
+        c->t.grad_q[2][d + FAST_GRAD_MAX] = (uint16_t)level;
+    }
+    for (int a = 0; a < FAST_ACT_MAX; a++) {
+        /* two classes per octave */
+        int k = a < 4 ? a : 2 * ulog2((uint32_t)a) + ((a >> (ulog2((uint32_t)a) - 1)) & 1);
+        c->t.act_q[a] = (uint8_t)(k < FAST_NACT ? k : FAST_NACT - 1);
+        c->t.ref_q[a] = (uint8_t)((a > 0) + (a >= 3) + (a >= 8));
+    }
+    c->t.inv[0] = 0;
+    for (int n = 1; n <= FAST_RESET; n++)
+        c->t.inv[n] = (65536u + (uint32_t)n / 2) / (uint32_t)n;
+    memcpy(c->t.tok_base, tok_base, sizeof tok_base);
+    memcpy(c->t.tok_bits, tok_bits, sizeof tok_bits);
+    for (uint32_t u = 0; u < FAST_TOK_TABLE; u++)
+        c->t.tok_of[u] = (uint8_t)token(u);
+}
+
+/* The row coder works on local copies of the coder states and pointers, made before the row and
+ * written back after it: stores into the sample arrays could otherwise alias the coder's fields
+ * and force reloads. The tables are reached through one pointer. */
 typedef struct RowState {
-    const uint16_t *grad_q[3]; /* each points at the entry for 0 */
-    const uint8_t *act_q, *ref_q;
+    FastTables *t;
     int shift;
-    const uint32_t *inv;
-    uint32_t *counts; /* encoder: token counts, indexed like FastCoder.sym */
-    uint8_t *raw_p;   /* encoder: raw bits */
+    uint16_t *sym;            /* encoder: this row's first token */
+    uint32_t *counts;         /* encoder: token counts, indexed like FastCoder.sym */
+    uint8_t *raw_p;           /* encoder: raw bits */
     uint64_t raw_acc;
     int raw_n;
-    ImzBitReader rr; /* decoder */
+    const ImzRansTable *tab;  /* decoder */
+    ImzBitReader rr;          /* decoder */
 } RowState;
 
 /* Appends k <= 24 raw bits without a branch: 8 bytes are stored each time and the position moves
@@ -154,145 +181,166 @@ static inline void put_raw(RowState *s, uint32_t v, int k)
     s->raw_n &= 7;
 }
 
-/* Codes sample x of a plane's current row (the row above exists unless first_row): v is the
- * sample (encoder), or the decoded sample is returned (decoder). */
-static IMZ_ALWAYS_INLINE void code_sample(RowState *s, RowPlane *r, ImzRansDec *rd, int x,
-                                          int first_row, const int has_ref, const int dec)
+/* imz_bitr_get0 for a caller that knows 8 bytes past the reader's position are in its input:
+ * the refill is one 8-byte load. The bits it leaves below the valid ones are the stream's next
+ * bits, which a later imz_bitr_refill ORs in again unchanged. */
+static inline uint32_t raw_get_unchecked(ImzBitReader *r, int nbits)
 {
-    int32_t *cur = r->cur, *up = r->up, *e = r->e, *eu = r->eu;
-    const int32_t lo = r->lo, hi = r->hi;
+    if (r->n < nbits) {
+        uint64_t w = 0;
+        for (int i = 0; i < 8; i++)
+            w = w << 8 | r->p[i];
+        r->acc |= w >> r->n;
+        r->p += (63 - r->n) >> 3;
+        r->n |= 56;
+    }
+    uint32_t v = (uint32_t)((r->acc >> (63 - nbits)) >> 1);
+    r->acc <<= nbits;
+    r->n -= nbits;
+    return v;
+}
+
+/* Codes plane P (of NP) of the pixel at column x, whose entries start at cp; up is the pixel
+ * above, which exists unless first_row. v is the sample (encoder), or the decoded sample is
+ * stored (decoder). `safe`: the decoder's inputs hold enough bytes for this block (decode_row). */
+static IMZ_ALWAYS_INLINE void code_sample(RowState *s, ImzRansDec *rd, int32_t *cp,
+                                          const int32_t *up, size_t x, const int NP, const int P,
+                                          const int first_row, const int narrow, const int dec,
+                                          const int safe)
+{
+    const int S = 2 * NP, E = NP + P; /* a pixel's entries; the offset of this plane's error */
+    const int shift = narrow ? 0 : s->shift;
+    FastTables *T = s->t;
+    const int32_t lo = T->lo[P], hi = T->hi[P];
+    uint32_t q = 0;
     int32_t pred, med = 0;
     uint32_t act;
-    int q = 0;
     if (first_row) {
         /* The first row of a group: the left neighbour alone. */
-        pred = x ? cur[x - 1] : lo > 0 ? lo : hi < 0 ? hi : 0;
+        pred = x ? cp[P - S] : lo > 0 ? lo : hi < 0 ? hi : 0;
         pred = pred < lo ? lo : pred > hi ? hi : pred;
-        act = (uint32_t)(x ? 2 * e[x - 1] : 0);
+        act = (uint32_t)(x ? 2 * cp[E - S] : 0);
     } else {
-        const int32_t N = up[x], W = cur[x - 1], NW = up[x - 1], NE = up[x + 1];
+        const int32_t N = up[P], W = cp[P - S], NW = up[P - S], NE = up[P + S];
         const int32_t mx = imax(N, W), mn = imin(N, W), g = N + W - NW;
-        pred = g > mx ? mx : g < mn ? mn : g;
-        q = s->grad_q[0][(NE - N) >> s->shift] + s->grad_q[1][(N - NW) >> s->shift] +
-            s->grad_q[2][(NW - W) >> s->shift];
+        pred = imax(mn, imin(mx, g));
+        /* unsigned indices spare the sign extensions */
+        q = (uint32_t)T->grad_q[0][(uint32_t)(FAST_GRAD_MAX + ((NE - N) >> shift))] +
+            T->grad_q[1][(uint32_t)(FAST_GRAD_MAX + ((N - NW) >> shift))] +
+            T->grad_q[2][(uint32_t)(FAST_GRAD_MAX + ((NW - W) >> shift))];
         med = pred;
-        pred += (int32_t)(((int64_t)r->bias_s[q] * s->inv[r->bias_n[q]] + 32768) >> 16);
+        pred += T->bias[P].corr[q];
         pred = pred < lo ? lo : pred > hi ? hi : pred;
-        act = (uint32_t)(e[x - 1] + eu[x] + ((eu[x - 1] + eu[x + 1] + e[x - 2] + eu[x + 2]) >> 1));
+        act = (uint32_t)(cp[E - S] + up[E] +
+                         ((up[E - S] + up[E + S] + cp[E - 2 * S] + up[E + 2 * S]) >> 1));
     }
-    int ctx = s->act_q[act >> s->shift];
-    if (has_ref)
-        ctx += FAST_NACT * s->ref_q[(uint32_t)r->eref[x] >> s->shift];
+    uint32_t ctx = T->act_q[act >> shift];
+    if (has_ref(NP, P))
+        ctx += FAST_NACT * T->ref_q[(uint32_t)cp[NP + ref_plane(NP)] >> shift];
     int32_t v;
     if (!dec) {
-        v = cur[x];
+        v = cp[P];
         const int32_t res = v - pred;
         const uint32_t u = ((uint32_t)res << 1) ^ (uint32_t)(res >> 31); /* zigzag */
-        const int n = ulog2(u | 16);
-        const uint32_t t = u < 16 ? u : 16 + 2 * (uint32_t)(n - 4) + ((u >> (n - 1)) & 1);
-        put_raw(s, u - tok_base[t], tok_bits[t]);
-        const int sym = (r->ctx0 + ctx) * FAST_NTOK + (int)t;
-        r->sym[x] = (uint16_t)sym;
+        /* narrow: |v - pred| <= 510, so u < FAST_TOK_TABLE */
+        const uint32_t t = narrow ? T->tok_of[u] : token(u);
+        put_raw(s, u - T->tok_base[t], T->tok_bits[t]);
+        const uint32_t sym = ((uint32_t)plane_ctx0(NP, P) + ctx) * FAST_NTOK + t;
+        s->sym[x * (size_t)NP + (size_t)P] = (uint16_t)sym;
         s->counts[sym]++;
     } else {
-        const uint32_t t = (uint32_t)imz_rans_dec_get(rd, &r->tab[ctx]);
-        const uint32_t u = tok_base[t] | imz_bitr_get0(&s->rr, tok_bits[t]);
+        const ImzRansTable *tab = &s->tab[plane_ctx0(NP, P) + ctx];
+        const uint32_t t = safe ? imz_rans_dec_get_unchecked(rd, tab)
+                                : (uint32_t)imz_rans_dec_get(rd, tab);
+        const uint32_t raw = safe ? raw_get_unchecked(&s->rr, T->tok_bits[t])
+                                  : imz_bitr_get0(&s->rr, T->tok_bits[t]);
+        const uint32_t u = T->tok_base[t] | raw;
         v = pred + (int32_t)((u >> 1) ^ (0u - (u & 1)));
         /* A corrupt stream may decode anything: keep values where the arithmetic cannot
          * overflow (§12.3); the caller's row check then rejects them. */
-        v = v < lo - hi ? lo - hi : v > hi - lo ? hi - lo : v;
-        cur[x] = v;
+        v = v < T->vmin[P] ? T->vmin[P] : v > T->vmax[P] ? T->vmax[P] : v;
+        cp[P] = v;
     }
-    e[x] = iabs(v - pred);
+    cp[E] = iabs(v - pred);
     if (first_row)
         return;
     /* Bias cancellation: the context's recent median errors, halved now and then so that the
      * mean follows drift; a division-free mean (inv) keeps the correction cheap. */
-    int32_t sum = r->bias_s[q] + (v - med), n = r->bias_n[q] + 1;
+    int32_t sum = T->bias[P].sum[q] + (v - med), n = T->bias[P].n[q] + 1;
     if (n == FAST_RESET) {
         sum /= 2;
         n >>= 1;
     }
-    r->bias_s[q] = sum;
-    r->bias_n[q] = n;
+    T->bias[P].sum[q] = sum;
+    T->bias[P].n[q] = n;
+    /* |sum| * inv[n] stays below 2^31 for samples of 8 bits or fewer, even when corrupt */
+    T->bias[P].corr[q] = narrow ? (sum * (int32_t)T->inv[n] + 32768) >> 16
+                                : (int32_t)(((int64_t)sum * T->inv[n] + 32768) >> 16);
 }
 
 /* Codes columns [x0, x1) of the current row of every plane, pixel by pixel (planes
- * interleaved); the row's padding is set up when x0 = 0. */
-static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, int x0, int x1, const int dec)
+ * interleaved); the row's padding is set up when x0 = 0. Every argument but the columns is a
+ * constant in each copy (encode_row, decode_row); `narrow`: the samples have 8 bits or fewer. */
+static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, const int first_row, size_t x0, size_t x1,
+                                       const int narrow, const int dec, const int safe)
 {
-    const int w = c->width, np = c->n_planes;
-    RowPlane rp[4];
+    const int np = c->n_planes, S = 2 * np;
+    const size_t w = (size_t)c->width;
     RowState s;
     ImzRansDec rd[4];
-    for (int k = 0; k < 3; k++)
-        s.grad_q[k] = c->grad_q[k] + FAST_GRAD_MAX;
-    s.act_q = c->act_q;
-    s.ref_q = c->ref_q;
+    s.t = &c->t;
     s.shift = c->shift;
-    s.inv = c->inv;
     if (dec) {
         for (int p = 0; p < np; p++)
             rd[p] = c->rd[p];
         s.rr = c->rr;
+        s.tab = c->tab;
     } else {
+        s.sym = c->sym + c->n * (size_t)np;
         s.counts = c->counts;
         s.raw_p = c->raw_p;
         s.raw_acc = c->raw_acc;
         s.raw_n = c->raw_n;
     }
-    for (int p = 0; p < np; p++) {
-        FastPlane *pl = &c->plane[p];
-        RowPlane *r = &rp[p];
-        r->cur = pl->row[0] + FAST_PAD;
-        r->up = pl->row[1] + FAST_PAD;
-        r->e = pl->err[0] + FAST_PAD;
-        r->eu = pl->err[1] + FAST_PAD;
-        r->eref = pl->ref >= 0 ? c->plane[pl->ref].err[0] + FAST_PAD : NULL;
-        r->bias_s = pl->bias_s;
-        r->bias_n = pl->bias_n;
-        r->lo = pl->lo;
-        r->hi = pl->hi;
-        r->ctx0 = pl->ctx0;
-        if (dec) {
-            r->tab = c->tab + pl->ctx0;
-        } else {
-            r->sym = c->sym[p] + c->n;
-        }
-        if (x0 == 0) {
-            r->cur[-1] = r->up[0];
-            r->up[-1] = r->up[0];
-            r->up[w] = r->up[w - 1];
-            r->e[-2] = r->e[-1] = r->eu[0];
-            r->eu[-1] = r->eu[0];
-            r->eu[w] = r->eu[w + 1] = r->eu[w - 1];
+    int32_t *cur = c->row[0] + FAST_PAD * S, *up = c->row[1] + FAST_PAD * S;
+    if (x0 == 0) {
+        const size_t last = (w - 1) * (size_t)S;
+        for (int p = 0; p < np; p++) {
+            const int E = np + p;
+            cur[p - S] = up[p];
+            up[p - S] = up[p];
+            up[last + (size_t)(p + S)] = up[last + (size_t)p];
+            cur[E - 2 * S] = cur[E - S] = up[E];
+            up[E - S] = up[E];
+            up[last + (size_t)(E + S)] = up[last + (size_t)(E + 2 * S)] = up[last + (size_t)E];
         }
     }
-    /* The planes of a pixel are written out one by one, so that each copy of code_sample works
-     * on fixed locals (rp[P], rd[P]) and knows at compile time whether its plane has a reference
-     * plane (plane_layout); the planes' dependency chains then overlap. */
+    int32_t *cp = cur + x0 * (size_t)S;
+    const int32_t *u = up + x0 * (size_t)S;
+    /* The planes of a pixel are written out one by one, so that each copy of code_sample knows
+     * its plane at compile time; the planes' dependency chains then overlap. */
 #define FAST_SAMPLE(NP, P)                                                                         \
-    code_sample(&s, &rp[P], &rd[P], x, first_row, (NP) >= 3 && (P) > ((NP) == 4), dec)
+    code_sample(&s, &rd[P], cp, u, x, NP, P, first_row, narrow, dec, safe)
     switch (np) {
     case 1:
-        for (int x = x0; x < x1; x++)
+        for (size_t x = x0; x < x1; x++, cp += 2, u += 2)
             FAST_SAMPLE(1, 0);
         break;
     case 2:
-        for (int x = x0; x < x1; x++) {
+        for (size_t x = x0; x < x1; x++, cp += 4, u += 4) {
             FAST_SAMPLE(2, 0);
             FAST_SAMPLE(2, 1);
         }
         break;
     case 3:
-        for (int x = x0; x < x1; x++) {
+        for (size_t x = x0; x < x1; x++, cp += 6, u += 6) {
             FAST_SAMPLE(3, 0);
             FAST_SAMPLE(3, 1);
             FAST_SAMPLE(3, 2);
         }
         break;
     default:
-        for (int x = x0; x < x1; x++) {
+        for (size_t x = x0; x < x1; x++, cp += 8, u += 8) {
             FAST_SAMPLE(4, 0);
             FAST_SAMPLE(4, 1);
             FAST_SAMPLE(4, 2);
@@ -309,31 +357,46 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, int first_row, int x0, int 
         c->raw_p = s.raw_p;
         c->raw_acc = s.raw_acc;
         c->raw_n = s.raw_n;
-        c->n += (size_t)(x1 - x0);
+        c->n += x1 - x0;
     }
 }
 
-/* Specialised copies of the row coder for each direction. The decoder works through the row in
- * blocks of 4096 columns and stops once its streams have run dry: a header may announce rows
- * of millions of samples over a payload of a few bytes. */
+/* Specialised copies of the row coder. Most rows of most images are narrow (samples of 8 bits or
+ * fewer: no shift, a token table, a 32-bit mean) and, in the decoder, need no end-of-input
+ * checks: the decoder works through the row in blocks of FAST_BLOCK columns, and when the inputs
+ * hold more than a block can consume, the block runs without them. It stops once its streams
+ * have run dry: a header may announce rows of millions of samples over a payload of a few
+ * bytes. */
 static void encode_row(FastCoder *c, int first)
 {
     if (first)
-        code_row(c, 1, 0, c->width, 0);
+        code_row(c, 1, 0, (size_t)c->width, 0, 0, 0);
+    else if (c->shift == 0)
+        code_row(c, 0, 0, (size_t)c->width, 1, 0, 0);
     else
-        code_row(c, 0, 0, c->width, 0);
+        code_row(c, 0, 0, (size_t)c->width, 0, 0, 0);
 }
 
 static int decode_row(FastCoder *c, int first)
 {
-    for (int x0 = 0; x0 < c->width; x0 += 4096) {
-        int x1 = c->width - x0 > 4096 ? x0 + 4096 : c->width;
+    const size_t w = (size_t)c->width, np = (size_t)c->n_planes;
+    for (size_t x0 = 0; x0 < w; x0 += FAST_BLOCK) {
+        size_t x1 = w - x0 > FAST_BLOCK ? x0 + FAST_BLOCK : w;
+        /* a token takes at most 2 bytes of its rANS stream, a sample at most FAST_RAW_MAX raw
+         * bits, and the raw refill reads 8 bytes */
+        int safe = (size_t)(c->rr.end - c->rr.p) >= (x1 - x0) * np * FAST_RAW_MAX / 8 + 16;
+        for (size_t p = 0; p < np; p++)
+            safe &= (size_t)(c->rd[p].end - c->rd[p].p) >= 2 * (x1 - x0);
         if (first)
-            code_row(c, 1, x0, x1, 1);
+            code_row(c, 1, x0, x1, 0, 1, 0);
+        else if (!safe)
+            code_row(c, 0, x0, x1, 0, 1, 0);
+        else if (c->shift == 0)
+            code_row(c, 0, x0, x1, 1, 1, 1);
         else
-            code_row(c, 0, x0, x1, 1);
+            code_row(c, 0, x0, x1, 0, 1, 1);
         size_t over = c->rr.pad;
-        for (int p = 0; p < c->n_planes; p++)
+        for (size_t p = 0; p < np; p++)
             over += c->rd[p].overrun;
         if (over > 8)
             return IMZ_ERR_TRUNCATED;
@@ -343,15 +406,9 @@ static int decode_row(FastCoder *c, int first)
 
 static void next_row(FastCoder *c)
 {
-    for (int p = 0; p < c->n_planes; p++) {
-        FastPlane *pl = &c->plane[p];
-        int32_t *t = pl->row[0];
-        pl->row[0] = pl->row[1];
-        pl->row[1] = t;
-        t = pl->err[0];
-        pl->err[0] = pl->err[1];
-        pl->err[1] = t;
-    }
+    int32_t *t = c->row[0];
+    c->row[0] = c->row[1];
+    c->row[1] = t;
 }
 
 static int coder_init(ImzContext *ctx, FastCoder *c, const ImzImage *img, int rct, int bits)
@@ -363,69 +420,118 @@ static int coder_init(ImzContext *ctx, FastCoder *c, const ImzImage *img, int rc
     c->bits = bits;
     c->shift = bits > 8 ? bits - 8 : 0;
     plane_layout(c);
-    size_t stride = (size_t)c->width + 2 * FAST_PAD;
-    c->mem = imz_calloc(ctx, stride * 4 * (size_t)c->n_planes, sizeof(int32_t));
+    size_t row = 0;
+    if (!imz_mul_size((size_t)c->width + 2 * FAST_PAD, 2 * (size_t)c->n_planes, &row))
+        return IMZ_ERR_LIMIT;
+    c->mem = imz_calloc(ctx, row, 2 * sizeof(int32_t));
     if (!c->mem)
         return IMZ_ERR_NOMEM;
-    for (int p = 0; p < c->n_planes; p++) {
-        FastPlane *pl = &c->plane[p];
-        int32_t *m = c->mem + stride * 4 * (size_t)p;
-        pl->row[0] = m;
-        pl->row[1] = m + stride;
-        pl->err[0] = m + 2 * stride;
-        pl->err[1] = m + 3 * stride;
-    }
+    c->row[0] = c->mem;
+    c->row[1] = c->mem + row;
     return IMZ_OK;
 }
 
 /* ---- Pixels to planes and back (§12.2) ------------------------------------------------------- */
 
-static void map_row(FastCoder *c, const ImzImage *img, uint32_t y)
+/* The colour transform is a constant in each copy of these loops (map_row, unmap_row). */
+static IMZ_ALWAYS_INLINE void map_pixels(int32_t *d, const uint16_t *s, size_t w, const int ch,
+                                         const int rct)
 {
-    const int ch = c->channels, w = c->width, alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0;
-    const uint16_t *s = img->data + (size_t)y * (size_t)w * (size_t)ch;
-    int32_t *pv[4] = {NULL, NULL, NULL, NULL};
-    for (int p = 0; p < ch; p++)
-        pv[p] = c->plane[p].row[0] + FAST_PAD;
-    for (int x = 0; x < w; x++, s += ch) {
+    const int alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0, S = 2 * ch;
+    for (size_t x = 0; x < w; x++, s += ch, d += S) {
         if (alpha)
-            pv[0][x] = s[ch - 1];
+            d[0] = s[ch - 1];
         if (ch >= 3) {
             int32_t o[3];
-            imz_ll_rct_fwd(c->rct, s[0], s[1], s[2], o);
-            pv[col][x] = o[0];
-            pv[col + 1][x] = o[1];
-            pv[col + 2][x] = o[2];
+            imz_ll_rct_fwd(rct, s[0], s[1], s[2], o);
+            d[col] = o[0];
+            d[col + 1] = o[1];
+            d[col + 2] = o[2];
         } else {
-            pv[col][x] = s[0];
+            d[col] = s[0];
         }
     }
 }
 
-static int unmap_row(const FastCoder *c, ImzImage *img, uint32_t y)
+static void map_row(FastCoder *c, const ImzImage *img, uint32_t y)
 {
-    const int ch = c->channels, w = c->width, alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0;
-    const int32_t maxv = (int32_t)((1u << c->bits) - 1);
-    uint16_t *d = img->data + (size_t)y * (size_t)w * (size_t)ch;
-    const int32_t *pv[4] = {NULL, NULL, NULL, NULL};
-    for (int p = 0; p < ch; p++)
-        pv[p] = c->plane[p].row[0] + FAST_PAD;
+    const int ch = c->channels;
+    const size_t w = (size_t)c->width;
+    const uint16_t *s = img->data + (size_t)y * w * (size_t)ch;
+    int32_t *d = c->row[0] + FAST_PAD * 2 * ch;
+#define FAST_MAP(RCT)                                                                              \
+    case RCT:                                                                                      \
+        if (ch == 3)                                                                               \
+            map_pixels(d, s, w, 3, RCT);                                                           \
+        else                                                                                       \
+            map_pixels(d, s, w, 4, RCT);                                                           \
+        break
+    if (ch < 3) {
+        map_pixels(d, s, w, ch, LL_RCT_NONE);
+    } else {
+        switch (c->rct) {
+            FAST_MAP(LL_RCT_SUBG);
+            FAST_MAP(LL_RCT_YCOCG);
+            FAST_MAP(LL_RCT_SUBG2);
+            FAST_MAP(LL_RCT_SUBGA);
+            FAST_MAP(LL_RCT_SUBGB);
+            FAST_MAP(LL_RCT_NONE);
+        }
+    }
+#undef FAST_MAP
+}
+
+/* Returns nonzero if a sample is outside [0, maxv]. */
+static IMZ_ALWAYS_INLINE uint32_t unmap_pixels(uint16_t *d, const int32_t *pv, size_t w,
+                                               uint32_t maxv, const int ch, const int rct)
+{
+    const int alpha = ch == 2 || ch == 4, col = alpha ? 1 : 0, S = 2 * ch;
     uint32_t bad = 0;
-    for (int x = 0; x < w; x++, d += ch) {
+    for (size_t x = 0; x < w; x++, d += ch, pv += S) {
         int32_t m[4];
         if (ch >= 3) {
-            int32_t in[3] = {pv[col][x], pv[col + 1][x], pv[col + 2][x]};
-            imz_ll_rct_inv(c->rct, in, &m[0], &m[1], &m[2]);
+            imz_ll_rct_inv(rct, pv + col, &m[0], &m[1], &m[2]);
         } else {
-            m[0] = pv[col][x];
+            m[0] = pv[col];
         }
         if (alpha)
-            m[ch - 1] = pv[0][x];
+            m[ch - 1] = pv[0];
         for (int k = 0; k < ch; k++) {
-            bad |= (uint32_t)m[k] > (uint32_t)maxv;
+            bad |= (uint32_t)m[k] > maxv;
             d[k] = (uint16_t)m[k];
         }
     }
+    return bad;
+}
+
+static int unmap_row(const FastCoder *c, ImzImage *img, uint32_t y)
+{
+    const int ch = c->channels;
+    const size_t w = (size_t)c->width;
+    const uint32_t maxv = (1u << c->bits) - 1;
+    uint16_t *d = img->data + (size_t)y * w * (size_t)ch;
+    const int32_t *pv = c->row[0] + FAST_PAD * 2 * ch;
+    uint32_t bad = 0;
+#define FAST_UNMAP(RCT)                                                                            \
+    case RCT:                                                                                      \
+        if (ch == 3)                                                                               \
+            bad = unmap_pixels(d, pv, w, maxv, 3, RCT);                                            \
+        else                                                                                       \
+            bad = unmap_pixels(d, pv, w, maxv, 4, RCT);                                            \
+        break
+    if (ch < 3) {
+        bad = unmap_pixels(d, pv, w, maxv, ch, LL_RCT_NONE);
+    } else {
+        switch (c->rct) {
+            FAST_UNMAP(LL_RCT_SUBG);
+            FAST_UNMAP(LL_RCT_YCOCG);
+            FAST_UNMAP(LL_RCT_SUBG2);
+            FAST_UNMAP(LL_RCT_SUBGA);
+            FAST_UNMAP(LL_RCT_SUBGB);
+            FAST_UNMAP(LL_RCT_NONE);
+        }
+    }
+#undef FAST_UNMAP
     return bad ? IMZ_ERR_CORRUPT : IMZ_OK;
 }
 
@@ -480,14 +586,12 @@ static void encode_group(void *arg)
                 !imz_add_size(rans_cap, 8 * (size_t)np, &rans_cap)))
         st = IMZ_ERR_LIMIT;
     if (!st) {
-        uint16_t *arrays = imz_malloc_array(ctx, n ? n : 1, sizeof(uint16_t) * (size_t)np);
-        for (int p = 0; p < np && arrays; p++)
-            c.sym[p] = arrays + (size_t)p * n;
+        c.sym = imz_malloc_array(ctx, n ? n : 1, sizeof(uint16_t) * (size_t)np);
         c.counts = imz_calloc(ctx, (size_t)c.n_ctx * FAST_NTOK, sizeof *c.counts);
         sym = imz_malloc_array(ctx, (size_t)c.n_ctx, sizeof *sym);
         esym = imz_malloc_array(ctx, (size_t)c.n_ctx * FAST_NTOK, sizeof *esym);
         rans = imz_malloc(ctx, rans_cap);
-        if (!arrays || !c.counts || !sym || !esym || !rans)
+        if (!c.sym || !c.counts || !sym || !esym || !rans)
             st = IMZ_ERR_NOMEM;
     }
     if (!st) {
@@ -517,14 +621,15 @@ static void encode_group(void *arg)
         /* the planes written out, as in code_row, so that their chains overlap */
         if (np == 3) {
             for (size_t i = n; i-- > 0;) {
-                imz_rans_enc_put(&re[0], &esym[c.sym[0][i]]);
-                imz_rans_enc_put(&re[1], &esym[c.sym[1][i]]);
-                imz_rans_enc_put(&re[2], &esym[c.sym[2][i]]);
+                const uint16_t *t = c.sym + 3 * i;
+                imz_rans_enc_put(&re[0], &esym[t[0]]);
+                imz_rans_enc_put(&re[1], &esym[t[1]]);
+                imz_rans_enc_put(&re[2], &esym[t[2]]);
             }
         } else {
             for (size_t i = n; i-- > 0;)
                 for (int p = 0; p < np; p++)
-                    imz_rans_enc_put(&re[p], &esym[c.sym[p][i]]);
+                    imz_rans_enc_put(&re[p], &esym[c.sym[i * (size_t)np + (size_t)p]]);
         }
         for (int p = 0; p < np; p++)
             imz_rans_enc_flush(&re[p]);
@@ -544,7 +649,7 @@ static void encode_group(void *arg)
     imz_mem_free(ctx, esym);
     imz_mem_free(ctx, sym);
     imz_mem_free(ctx, c.counts);
-    imz_mem_free(ctx, c.sym[0]);
+    imz_mem_free(ctx, c.sym);
     imz_mem_free(ctx, c.mem);
     j->status = st;
 }
