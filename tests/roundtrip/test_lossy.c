@@ -4,12 +4,14 @@
 // Round trips of the `lossy` codec: quality is monotone in size and PSNR, PSNR at a fixed quality
 // stays where it was measured (regression), odd sizes, gray, alpha (coded losslessly), 16-bit input
 // (reduced to 8 bits), the rate-control targets, determinism, the heuristic effort 1 (close to the
-// searched effort 3, deterministic), and damaged payloads.
+// searched effort 3, deterministic), the quantiser offsets of the luma superblocks, and damaged
+// payloads.
 
 #include <math.h>
 #include <stdlib.h>
 
 #include "common/context.h"
+#include "container/codec.h"
 #include "imageio/imageio.h"
 #include "test.h"
 
@@ -74,8 +76,8 @@ TEST(quality_is_monotone_in_size_and_psnr)
 
 /* Measured when the format was fixed; a change beyond the tolerance is a regression (or, if
  * better, a reason to update the value). */
-#define Q75_PSNR 36.33
-#define Q75_BYTES 7290
+#define Q75_PSNR 35.73
+#define Q75_BYTES 6870
 
 TEST(psnr_at_quality_75_is_stable)
 {
@@ -184,9 +186,7 @@ TEST(encoding_is_deterministic)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Effort 1 decides by heuristics instead of a search: it may cost some rate and quality, within
- * bounds (at the same quality setting the search, with its low lambda, spends more bits on
- * quality than effort 1's dead-zone rounding does). */
+/* Effort 1 decides by heuristics instead of a search: it may cost some rate, within bounds. */
 TEST(effort_1_stays_close_to_the_search_and_is_deterministic)
 {
     ImzImage img;
@@ -197,7 +197,7 @@ TEST(effort_1_stays_close_to_the_search_and_is_deterministic)
     REQUIRE(roundtrip(&img, "effort", "1", NULL, NULL, &s1, &p1, NULL) == IMZ_OK);
     REQUIRE(roundtrip(&img, "effort", "3", NULL, NULL, &s3, &p3, NULL) == IMZ_OK);
     printf("  effort 1: %zu bytes %.3f dB; effort 3: %zu bytes %.3f dB\n", s1, p1, s3, p3);
-    CHECK_MSG(p1 > p3 - 0.7, "effort 1 PSNR %.3f against %.3f", p1, p3);
+    CHECK_MSG(p1 > p3 - 0.5, "effort 1 PSNR %.3f against %.3f", p1, p3);
     CHECK_MSG(s1 < 1.35 * s3, "effort 1 %zu bytes against %zu", s1, s3);
     ImzOption o[2] = {{"effort", "1"}, {"quality", "40"}};
     CHECK(encodes_identically(&img, o, 2));
@@ -220,6 +220,54 @@ TEST(every_effort_and_subsampling_round_trips)
                     IMZ_OK);
             CHECK_MSG(psnr > 33, "effort %d %s: %.2f dB", e, subs[s], psnr);
         }
+    imz_image_free(test_ctx(), &img);
+}
+
+/* Codes img with the codec directly at quality 50 and the given effort; returns params, payload. */
+static void encode_direct(const ImzImage *img, int effort, ImzBuf *params, ImzBuf *payload)
+{
+    const ImzCodec *c = imz_codec_by_name("lossy");
+    double opt[IMZ_MAX_CODEC_OPTIONS] = {0};
+    for (int i = 0; i < c->n_options; i++)
+        opt[i] = c->options[i].def;
+    opt[imz_codec_option_index(c, "quality")] = 50;
+    opt[imz_codec_option_index(c, "effort")] = effort;
+    imz_buf_init(params, test_ctx());
+    imz_buf_init(payload, test_ctx());
+    REQUIRE(c->encode(test_ctx(), img, opt, params, payload) == IMZ_OK);
+}
+
+/* The search sets flag bit 2 (offsets on an image half flat and half noise); the offsets are in
+ * the stream, so a decoder that ignored the flag would misread it. Effort 1 writes none. */
+TEST(quantiser_offsets_per_luma_superblock)
+{
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "noise", 128, 64, 3, 8, 9) == 0);
+    for (uint32_t y = 0; y < img.height; y++)
+        for (uint32_t x = 0; x < 64; x++)
+            for (int c = 0; c < 3; c++)
+                img.data[((size_t)y * img.width + x) * 3 + c] = (uint16_t)(60 + x + y + 20 * c);
+    const ImzCodec *codec = imz_codec_by_name("lossy");
+    ImzBuf params, payload;
+    encode_direct(&img, 1, &params, &payload);
+    CHECK(params.len == 5 && !(params.data[1] & 4));
+    imz_buf_free(&params);
+    imz_buf_free(&payload);
+    encode_direct(&img, 3, &params, &payload);
+    REQUIRE(params.len == 5);
+    CHECK(params.data[1] & 4);
+    ImzImage a = {0}, b = {0};
+    REQUIRE(imz_image_alloc(test_ctx(), &a, img.width, img.height, 3, 8) == IMZ_OK);
+    REQUIRE(imz_image_alloc(test_ctx(), &b, img.width, img.height, 3, 8) == IMZ_OK);
+    CHECK(codec->decode(test_ctx(), params.data, params.len, payload.data, payload.len, &a) ==
+          IMZ_OK);
+    params.data[1] &= (uint8_t)~4;
+    int st = codec->decode(test_ctx(), params.data, params.len, payload.data, payload.len, &b);
+    CHECK(st != IMZ_OK || !test_images_equal(&a, &b));
+    imz_image_free(test_ctx(), &a);
+    imz_image_free(test_ctx(), &b);
+    imz_buf_free(&params);
+    imz_buf_free(&payload);
     imz_image_free(test_ctx(), &img);
 }
 

@@ -13,6 +13,7 @@
 #include "common/context.h"
 #include "bitio/buf.h"
 #include "entropy/bac.h"
+#include "quant/quant.h"
 #include "transform/dct.h"
 
 #define LOSSY_VERSION 1
@@ -29,13 +30,16 @@
 /* Header flags (params byte 1). */
 #define LOSSY_FLAG_420 1
 #define LOSSY_FLAG_DEBLOCK 2
+#define LOSSY_FLAG_AQ 4 /* luma superblocks carry quantiser offsets (§5) */
+#define LOSSY_AQ_MAX 12 /* offsets are 2 d with |d| <= LOSSY_AQ_MAX */
 
 /** One plane in coding: reconstructed samples over the padded area plus per-4x4 maps. */
 typedef struct LossyPlane {
     int w, h;            /* visible size */
     int pw, ph;          /* padded to multiples of 8 */
     int type;            /* 0 luma or gray, 1 chroma */
-    int q;               /* quantiser index */
+    int q;               /* quantiser index of the plane, or of the superblock being coded */
+    uint8_t *sb_q;       /* with quantiser offsets: each superblock's index, raster order */
     uint8_t *pix;        /* pw * ph reconstructed samples */
     uint8_t *size_map;   /* (pw/4) * (ph/4): log2 size of the decoded leaf, 0 = not decoded yet */
     uint8_t *mode_map;   /* (pw/4) * (ph/4): intra mode of the leaf */
@@ -59,6 +63,9 @@ typedef struct LossyCtx {
     ImzBacCell alpha_zero[5];
     ImzBacCell alpha_sign[5];
     ImzBacCell alpha_mag[5][8];
+    ImzBacCell dq_zero[2];
+    ImzBacCell dq_sign[3];
+    ImzBacCell dq_mag[4];
 } LossyCtx;
 
 /** Up-right diagonal scans: scan[l][i] = raster position of the i-th coefficient, pos = inverse. */
@@ -115,6 +122,17 @@ int imz_lossy_split_ctx(const LossyPlane *pl, int x, int y, int log2s);
 int imz_lossy_lm_ctx(const LossyPlane *pl, int x, int y);
 /** Intra mode; lm_ctx < 0 on planes without the chroma-from-luma mode. */
 void imz_lossy_put_mode(ImzBacEnc *e, LossyCtx *c, int t, const int mpm[3], int mode, int lm_ctx);
+/** Superblock quantiser offset d (|d| <= LOSSY_AQ_MAX), coded given the previous one. */
+void imz_lossy_put_dq(ImzBacEnc *e, LossyCtx *c, int d, int prev);
+int imz_lossy_get_dq(ImzBacDec *dec, LossyCtx *c, int prev);
+/** Gives pl a map of per-superblock quantisers, all pl->q to start with. */
+int imz_lossy_plane_aq(ImzContext *ctx, LossyPlane *pl);
+/** Quantiser index of a superblock: the plane's q plus the offset 2 d, clipped. */
+static inline int imz_lossy_sb_q(int q, int d)
+{
+    const int v = q + 2 * d;
+    return v < 0 ? 0 : v > IMZ_QUANT_MAX_Q ? IMZ_QUANT_MAX_Q : v;
+}
 int imz_lossy_get_mode(ImzBacDec *d, LossyCtx *c, int t, const int mpm[3], int lm_ctx);
 /** Codes the levels (raster order) of an n x n block, cbf and transform type included. */
 void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
@@ -180,6 +198,7 @@ typedef struct LossyParams {
     int db_offset;     /* -8..7: quantiser offset of the deblocking strength */
     int effort;        /* 1..9 */
     int wiener;        /* fit restoration filters */
+    int aq;            /* quantiser offsets per luma superblock */
     double lambda_mul; /* scales the Lagrange multiplier (rate control fine tuning) */
 } LossyParams;
 

@@ -222,7 +222,7 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
         return imz_fail(ctx, IMZ_ERR_UNSUPPORTED, "lossy: format version %u", params[0]);
     const int flags = params[1], q_y = params[2], q_c = params[3];
     const int db_offset = (int)(int8_t)params[4];
-    if (flags & ~(LOSSY_FLAG_420 | LOSSY_FLAG_DEBLOCK) || q_y > IMZ_QUANT_MAX_Q ||
+    if (flags & ~(LOSSY_FLAG_420 | LOSSY_FLAG_DEBLOCK | LOSSY_FLAG_AQ) || q_y > IMZ_QUANT_MAX_Q ||
         q_c > IMZ_QUANT_MAX_Q || db_offset < -8 || db_offset > 7)
         return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid parameters");
     const int w = (int)out->width, h = (int)out->height, ch = out->channels;
@@ -255,12 +255,21 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
             break;
         pl[c].luma = c ? luma : NULL;
         D->pl = &pl[c];
+        const int aq = c == 0 && (flags & LOSSY_FLAG_AQ), q_plane = pl[c].q;
+        if (aq && (st = imz_lossy_plane_aq(ctx, &pl[c])) < 0)
+            break;
+        int sb = 0, d = 0;
         for (int y = 0; y < pl[c].ph && !D->bad; y += LOSSY_SB)
-            for (int x = 0; x < pl[c].pw && !D->bad; x += LOSSY_SB) {
+            for (int x = 0; x < pl[c].pw && !D->bad; x += LOSSY_SB, sb++) {
+                if (aq) {
+                    d = imz_lossy_get_dq(&D->bac, &D->c, d);
+                    pl[c].q = pl[c].sb_q[sb] = (uint8_t)imz_lossy_sb_q(q_plane, d);
+                }
                 decode_node(D, x, y, LOSSY_SB_LOG2);
                 if (D->bac.overrun > 8)
                     D->bad = 2;
             }
+        pl[c].q = q_plane;
         if (D->bad) {
             st = D->bad == 2 ? imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated")
                              : imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid coefficient data");

@@ -24,7 +24,7 @@ typedef struct Enc {
     LossyScan scan;
     float cost_tab[4097]; /* bits of an event of probability i / 4096 */
     ImzBacEnc bac;
-    int effort, min_log2, n_full, deblock, db_offset, wiener, tx_search_log2;
+    int effort, min_log2, n_full, deblock, db_offset, wiener, aq, tx_search_log2;
     int skip_split_log2, last_cbf; /* early split termination; whether the last leaf had levels */
     uint8_t *txm;                  /* transform type of the leaf at each 4x4 unit */
     double lambda, sqrt_lambda;
@@ -698,22 +698,22 @@ static void encode_node(Enc *E, int x, int y, int log2s)
 }
 
 /*
- * Lambda multipliers of the superblocks of a luma plane (padded source src, pw x ph, both
- * multiples of 8). SSIM weighs an error against the local variance, so an error in a flat area
- * costs more than the same error in texture: lambda follows each superblock's activity, the mean
- * of log(variance + LOSSY_AQ_C) over its 8x8 blocks, as exp(LOSSY_AQ_STRENGTH * (a - mean a)),
- * so that the log-mean of lambda over the plane is unchanged. The quantisers stay those of the
- * plane; only the rate-distortion choices (leaf sizes, modes, levels) move.
+ * Quantiser offsets of the superblocks of a luma plane (padded source src, pw x ph, both
+ * multiples of 8; d[] in raster order). SSIM weighs an error against the local variance, so an
+ * error in a flat area costs more than the same error in texture: the quantiser follows each
+ * superblock's activity a, the mean of ln(variance + LOSSY_AQ_C) over its 8x8 blocks, by
+ * LOSSY_AQ_SLOPE indices per unit of a - mean a (24 indices double the step), so that the
+ * plane's indices average out near its own.
  */
-#define LOSSY_AQ_C 100.0
-#define LOSSY_AQ_STRENGTH 0.3
-static void superblock_lambdas(const uint8_t *src, int pw, int ph, double *mul)
+#define LOSSY_AQ_C 1000.0
+#define LOSSY_AQ_SLOPE 24.0
+static void superblock_offsets(const uint8_t *src, int pw, int ph, double *a, int8_t *d)
 {
     const int sbw = (pw + LOSSY_SB - 1) / LOSSY_SB, sbh = (ph + LOSSY_SB - 1) / LOSSY_SB;
     double mean = 0;
     for (int by = 0; by < sbh; by++)
         for (int bx = 0; bx < sbw; bx++) {
-            double a = 0;
+            double sum = 0;
             int n = 0;
             for (int y = by * LOSSY_SB; y < imin(ph, (by + 1) * LOSSY_SB); y += 8)
                 for (int x = bx * LOSSY_SB; x < imin(pw, (bx + 1) * LOSSY_SB); x += 8) {
@@ -724,30 +724,28 @@ static void superblock_lambdas(const uint8_t *src, int pw, int ph, double *mul)
                             s1 += v;
                             s2 += v * v;
                         }
-                    a += log((64.0 * s2 - (double)s1 * s1) / 4096.0 + LOSSY_AQ_C);
+                    sum += log((64.0 * s2 - (double)s1 * s1) / 4096.0 + LOSSY_AQ_C);
                     n++;
                 }
-            mul[by * sbw + bx] = a / n;
-            mean += a / n;
+            a[by * sbw + bx] = sum / n;
+            mean += sum / n;
         }
     mean /= (double)sbw * sbh;
-    for (int i = 0; i < sbw * sbh; i++)
-        mul[i] = exp(LOSSY_AQ_STRENGTH * (mul[i] - mean));
+    for (int i = 0; i < sbw * sbh; i++) {
+        const long v = lround(LOSSY_AQ_SLOPE * (a[i] - mean) / 2);
+        d[i] = (int8_t)(v < -LOSSY_AQ_MAX ? -LOSSY_AQ_MAX : v > LOSSY_AQ_MAX ? LOSSY_AQ_MAX : v);
+    }
 }
 
-/* Codes one plane whose padded source is src; leaves the reconstruction in pl->pix. */
-static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambda_mul)
+/* The quantiser of what follows: steps, Lagrange multiplier and the effort-1 thresholds. */
+static void set_quantiser(Enc *E, int q, double lambda_mul)
 {
-    E->pl = pl;
-    E->src = src;
-    const double so = imz_quant_step_orth(pl->q);
+    const double so = imz_quant_step_orth(q);
+    E->pl->q = q;
     E->lambda = lambda_mul * so * so;
     E->sqrt_lambda = sqrt(E->lambda);
-    for (int l = 0; l < 4; l++) {
-        const int n = 4 << l;
-        E->step[l] = imz_quant_step(pl->q, l + 2);
-        E->dscale[l] = (n / 128.0) * (n / 128.0);
-    }
+    for (int l = 0; l < 4; l++)
+        E->step[l] = imz_quant_step(q, l + 2);
     /* effort 1: rounding offset 0.35 (so levels start at 0.65 steps); 16x16 and 32x32 blocks
      * whose 8x8 parts all have a mean neighbour difference under 0.25 and 0.1 steps; no levels
      * when half the SATD is under 0.6 steps (every coefficient then rounds to zero) */
@@ -755,20 +753,40 @@ static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambd
     E->fast_thr[0] = (int)(112 * 0.25 * so);
     E->fast_thr[1] = (int)(112 * 0.1 * so);
     E->fast_skip = (int)(2 * 0.6 * so);
-    const int sbw = (pl->pw + LOSSY_SB - 1) / LOSSY_SB, sbh = (pl->ph + LOSSY_SB - 1) / LOSSY_SB;
-    double *sb_mul = NULL;
-    if (pl->type == 0 && E->effort > 1) {
-        sb_mul = imz_malloc_array(E->ctx, (size_t)sbw * sbh, sizeof(double));
-        if (!sb_mul)
-            return IMZ_ERR_NOMEM;
-        superblock_lambdas(src, pl->pw, pl->ph, sb_mul);
+}
+
+/* Codes one plane whose padded source is src; leaves the reconstruction in pl->pix. */
+static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambda_mul)
+{
+    E->pl = pl;
+    E->src = src;
+    const int q_plane = pl->q;
+    for (int l = 0; l < 4; l++) {
+        const int n = 4 << l;
+        E->dscale[l] = (n / 128.0) * (n / 128.0);
     }
-    const double plane_lambda = E->lambda;
+    set_quantiser(E, q_plane, lambda_mul);
+    const int sbw = (pl->pw + LOSSY_SB - 1) / LOSSY_SB, sbh = (pl->ph + LOSSY_SB - 1) / LOSSY_SB;
+    int8_t *d = NULL;
+    if (pl->type == 0 && E->aq) {
+        double *a = imz_malloc_array(E->ctx, (size_t)sbw * sbh, sizeof(double));
+        d = imz_malloc_array(E->ctx, (size_t)sbw * sbh, 1);
+        if (a && d)
+            superblock_offsets(src, pl->pw, pl->ph, a, d);
+        imz_mem_free(E->ctx, a);
+        if (!a || !d || imz_lossy_plane_aq(E->ctx, pl) < 0) {
+            imz_mem_free(E->ctx, d);
+            return IMZ_ERR_NOMEM;
+        }
+    }
+    int sb = 0;
     for (int y = 0; y < pl->ph; y += LOSSY_SB)
-        for (int x = 0; x < pl->pw; x += LOSSY_SB) {
-            if (sb_mul) {
-                E->lambda = plane_lambda * sb_mul[(y / LOSSY_SB) * sbw + x / LOSSY_SB];
-                E->sqrt_lambda = sqrt(E->lambda);
+        for (int x = 0; x < pl->pw; x += LOSSY_SB, sb++) {
+            if (d) {
+                imz_lossy_put_dq(&E->bac, &E->c, d[sb], sb ? d[sb - 1] : 0);
+                const int q = imz_lossy_sb_q(q_plane, d[sb]);
+                pl->sb_q[sb] = (uint8_t)q;
+                set_quantiser(E, q, lambda_mul);
             }
             if (E->effort <= 1) {
                 int act[16];
@@ -779,9 +797,8 @@ static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambd
             }
             encode_node(E, x, y, LOSSY_SB_LOG2);
         }
-    imz_mem_free(E->ctx, sb_mul);
-    E->lambda = plane_lambda;
-    E->sqrt_lambda = sqrt(E->lambda);
+    imz_mem_free(E->ctx, d);
+    set_quantiser(E, q_plane, lambda_mul);
     if (E->deblock)
         imz_lossy_deblock(pl, E->db_offset);
     LossyWiener wf;
@@ -812,7 +829,8 @@ void imz_lossy_write_params(const LossyParams *p, ImzBuf *params)
 {
     imz_buf_put_u8(params, LOSSY_VERSION);
     imz_buf_put_u8(params, (unsigned)((p->sub420 ? LOSSY_FLAG_420 : 0) |
-                                      (p->deblock ? LOSSY_FLAG_DEBLOCK : 0)));
+                                      (p->deblock ? LOSSY_FLAG_DEBLOCK : 0) |
+                                      (p->aq ? LOSSY_FLAG_AQ : 0)));
     imz_buf_put_u8(params, (unsigned)p->q_y);
     imz_buf_put_u8(params, (unsigned)p->q_c);
     imz_buf_put_u8(params, (unsigned)(p->db_offset & 0xff));
@@ -857,6 +875,7 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
     E->deblock = p->deblock;
     E->db_offset = p->db_offset;
     E->wiener = p->wiener && p->effort >= 2;
+    E->aq = p->aq;
     E->tx_search_log2 = p->effort >= 4 ? 4 : p->effort >= 2 ? 3 : 0;
     E->skip_split_log2 = p->effort >= 7 ? 0 : p->effort >= 4 ? 3 : p->effort >= 2 ? 4 : 5;
     E->min_log2 = p->effort >= 3 ? 2 : 3;

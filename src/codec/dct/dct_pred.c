@@ -242,25 +242,45 @@ static void filter_segment(uint8_t *s, ptrdiff_t across, ptrdiff_t along, int be
 #undef Q
 }
 
+/* The strength of an edge between samples of quantisers qa and qb (§9.1). */
+static inline void edge_strength(int qa, int qb, int offset, int *beta, int *tc)
+{
+    const int qp = iclip((((qa + qb + 1) >> 1) >> 2) - 2 + offset, 0, 51);
+    *beta = beta_tab[qp];
+    *tc = tc_tab[imin(qp + 2, 53)];
+}
+
 void imz_lossy_deblock(LossyPlane *pl, int offset)
 {
-    const int qp = iclip((pl->q >> 2) - 2 + offset, 0, 51);
-    const int beta = beta_tab[qp], tc = tc_tab[imin(qp + 2, 53)];
-    if (!beta || !tc)
+    int beta, tc;
+    edge_strength(pl->q, pl->q, offset, &beta, &tc);
+    if (!pl->sb_q && (!beta || !tc))
         return;
-    const int uw = pl->pw >> 2;
+    const int uw = pl->pw >> 2, sbw = (pl->pw + LOSSY_SB - 1) / LOSSY_SB;
     const ptrdiff_t pw = pl->pw;
+    const uint8_t *sq = pl->sb_q;
     /* vertical edges: x on the 8 grid where the leaf to the right starts */
     for (int y = 0; y < pl->ph; y += 4)
         for (int x = 8; x < pl->pw; x += 8) {
             const int s = pl->size_map[(size_t)(y >> 2) * uw + (x >> 2)];
-            if (s && (x & ((1 << s) - 1)) == 0)
+            if (!s || (x & ((1 << s) - 1)) != 0)
+                continue;
+            if (sq) {
+                const uint8_t *r = sq + (size_t)(y / LOSSY_SB) * sbw;
+                edge_strength(r[(x - 1) / LOSSY_SB], r[x / LOSSY_SB], offset, &beta, &tc);
+            }
+            if (beta && tc)
                 filter_segment(pl->pix + y * pw + x, 1, pw, beta, tc);
         }
     for (int y = 8; y < pl->ph; y += 8)
         for (int x = 0; x < pl->pw; x += 4) {
             const int s = pl->size_map[(size_t)(y >> 2) * uw + (x >> 2)];
-            if (s && (y & ((1 << s) - 1)) == 0)
+            if (!s || (y & ((1 << s) - 1)) != 0)
+                continue;
+            if (sq)
+                edge_strength(sq[(size_t)((y - 1) / LOSSY_SB) * sbw + x / LOSSY_SB],
+                              sq[(size_t)(y / LOSSY_SB) * sbw + x / LOSSY_SB], offset, &beta, &tc);
+            if (beta && tc)
                 filter_segment(pl->pix + y * pw + x, pw, 1, beta, tc);
         }
 }

@@ -49,6 +49,7 @@ static void params_for_q(LossyParams *p, int q, int sub_opt, int effort)
     p->db_offset = 0;
     p->effort = effort;
     p->wiener = 1;
+    p->aq = effort >= 2;
     p->lambda_mul = 0.06;
 }
 

@@ -137,6 +137,33 @@ void imz_lossy_put_mode(ImzBacEnc *e, LossyCtx *c, int t, const int mpm[3], int 
     imz_bac_enc_raw(e, (uint32_t)r, 5);
 }
 
+/* d: zero flag (context: previous d zero or not), sign (context: sign of the previous d), then
+ * |d| - 1 in truncated unary up to LOSSY_AQ_MAX - 1 (contexts by bin, the last shared). */
+void imz_lossy_put_dq(ImzBacEnc *e, LossyCtx *c, int d, int prev)
+{
+    imz_bac_put(e, &c->dq_zero[prev != 0], d != 0);
+    if (!d)
+        return;
+    imz_bac_put(e, &c->dq_sign[(prev > 0) - (prev < 0) + 1], d < 0);
+    const int m = iabs(d) - 1;
+    for (int i = 0; i < LOSSY_AQ_MAX - 1; i++) {
+        imz_bac_put(e, &c->dq_mag[imin(i, 3)], i < m);
+        if (i >= m)
+            break;
+    }
+}
+
+int imz_lossy_get_dq(ImzBacDec *dec, LossyCtx *c, int prev)
+{
+    if (!imz_bac_get(dec, &c->dq_zero[prev != 0]))
+        return 0;
+    const int neg = imz_bac_get(dec, &c->dq_sign[(prev > 0) - (prev < 0) + 1]);
+    int m = 0;
+    while (m < LOSSY_AQ_MAX - 1 && imz_bac_get(dec, &c->dq_mag[imin(m, 3)]))
+        m++;
+    return neg ? -(m + 1) : m + 1;
+}
+
 int imz_lossy_get_mode(ImzBacDec *d, LossyCtx *c, int t, const int mpm[3], int lm_ctx)
 {
     if (lm_ctx >= 0 && imz_bac_get(d, &c->lm_flag[lm_ctx]))
@@ -367,8 +394,20 @@ int imz_lossy_plane_alloc(ImzContext *ctx, LossyPlane *pl, int w, int h, int typ
     return IMZ_OK;
 }
 
+int imz_lossy_plane_aq(ImzContext *ctx, LossyPlane *pl)
+{
+    const size_t n = (size_t)((pl->pw + LOSSY_SB - 1) / LOSSY_SB) *
+                     (size_t)((pl->ph + LOSSY_SB - 1) / LOSSY_SB);
+    pl->sb_q = imz_malloc(ctx, n);
+    if (!pl->sb_q)
+        return IMZ_ERR_NOMEM;
+    memset(pl->sb_q, pl->q, n);
+    return IMZ_OK;
+}
+
 void imz_lossy_plane_free(ImzContext *ctx, LossyPlane *pl)
 {
+    imz_mem_free(ctx, pl->sb_q);
     imz_mem_free(ctx, pl->pix);
     imz_mem_free(ctx, pl->size_map);
     imz_mem_free(ctx, pl->mode_map);
