@@ -10,9 +10,9 @@ timed), and the time is the CPU time (user + system) of those processes, summed 
 The runs of the pairs alternate image by image, so that both see the same machine.
 
 Pairs (name: imz command, peer command), each at one setting near the middle of the issues' range;
-the lossy pair at equal quality (on Kodak, imz q70 gives 34.73 dB at 0.69 bpp, AVIF q31 34.59 dB
+the lossy pair at equal quality (on Kodak, imz q72 gives 34.75 dB at 0.71 bpp, AVIF q31 34.59 dB
 at 0.72 bpp, `imz bench`):
-  lossy     imz -c lossy -q 70 (default effort)   vs avifenc -s 6 -j 1 --min 31 --max 31 -y 420
+  lossy     imz -c lossy -q 72 (default effort)   vs avifenc -s 6 -j 1 --min 31 --max 31 -y 420
   lossy-e1  imz -c lossy -e 1 -q 75               vs cjpeg -optimize -quality 75 (PPM input)
   lossless  imz -c lossless -e 1                  vs cjxl -e 3 (lossless)
 
@@ -48,7 +48,7 @@ def pairs(imz, t):
 
     return {
         'lossy': (
-            'imz lossy q70', imz_side(['-c', 'lossy', '-q', '70'], False), enc + '.imz',
+            'imz lossy q72', imz_side(['-c', 'lossy', '-q', '72'], False), enc + '.imz',
             'avif s6 q31', lambda png, ppm: [
                 ['avifenc', '-s', '6', '-j', '1', '--min', '31', '--max', '31', '-y', '420', png,
                  enc + '.avif'],
