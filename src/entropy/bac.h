@@ -139,6 +139,23 @@ static inline int imz_bac_dec_bit(ImzBacDec *d, uint32_t p1)
     return bit;
 }
 
+/* imz_bac_dec_bit with selects instead of a branch on the bit, for callers whose bits are as
+ * unpredictable as the data (coefficient flags), where a mispredicted branch costs more than
+ * computing both outcomes. Same result. */
+static inline int imz_bac_dec_bit_select(ImzBacDec *d, uint32_t p1)
+{
+    const uint32_t bound = (d->range >> IMZ_BAC_PROB_BITS) * p1;
+    const int bit = d->code < bound;
+    const uint32_t m = 0u - (uint32_t)bit; /* all ones for a 1 */
+    d->code -= bound & ~m;
+    d->range = (bound & m) | ((d->range - bound) & ~m);
+    while (d->range < IMZ_BAC_TOP) {
+        d->range <<= 8;
+        d->code = (d->code << 8) | imz_bac_next_byte(d);
+    }
+    return bit;
+}
+
 static inline uint32_t imz_bac_dec_raw(ImzBacDec *d, int n)
 {
     uint32_t v = 0;
@@ -200,6 +217,14 @@ static inline void imz_bac_put(ImzBacEnc *e, ImzBacCell *c, int bit)
 static inline int imz_bac_get(ImzBacDec *d, ImzBacCell *c)
 {
     int bit = imz_bac_dec_bit(d, imz_bac_cell_p(c));
+    imz_bac_cell_update(c, bit);
+    return bit;
+}
+
+/** imz_bac_get through imz_bac_dec_bit_select. */
+static inline int imz_bac_get_select(ImzBacDec *d, ImzBacCell *c)
+{
+    int bit = imz_bac_dec_bit_select(d, imz_bac_cell_p(c));
     imz_bac_cell_update(c, bit);
     return bit;
 }

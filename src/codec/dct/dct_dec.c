@@ -22,7 +22,8 @@ typedef struct Dec {
 } Dec;
 
 /* dst = clip8(pred + res) over an n x n block; n is a constant once inlined. */
-static inline void add_block(uint8_t *dst, int pw, const uint8_t *pred, const int16_t *res, int n)
+static inline void add_block(uint8_t *restrict dst, int pw, const uint8_t *restrict pred,
+                             const int16_t *restrict res, int n)
 {
     for (int j = 0; j < n; j++) {
         uint8_t *d = dst + (size_t)j * pw;
@@ -31,6 +32,27 @@ static inline void add_block(uint8_t *dst, int pw, const uint8_t *pred, const in
         for (int i = 0; i < n; i++) {
             const int v = p[i] + r[i];
             d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
+/*
+ * imz_quant_dequant over the first mv + 1 rows of an n x n block (whole rows, so that the loop
+ * has a constant length once inlined; the zeros stay zeros), in 32 bits: magnitudes are first
+ * capped at the smallest one whose value clips anyway, which keeps every product below 2^31 and
+ * gives the same results, and the loop then vectorises.
+ */
+static inline void dequant_rows(int32_t *restrict lev, int n, int mv, int q, int log2n)
+{
+    const int32_t m = (int32_t)imz_quant_scale[q % 24] << (q / 24), sh = log2n + 2;
+    const int32_t rnd = 1 << (log2n + 1), cap = (int32_t)((32768 << sh) / m + 1);
+    for (int j = 0; j <= mv; j++) {
+        int32_t *r = lev + j * n;
+        for (int i = 0; i < n; i++) {
+            const int32_t v = r[i], a0 = v < 0 ? -v : v, a = a0 < cap ? a0 : cap;
+            int32_t d = (a * m + rnd) >> sh;
+            d = d > 32767 ? 32767 : d;
+            r[i] = v < 0 ? -d : d;
         }
     }
 }
@@ -58,24 +80,26 @@ static void decode_leaf(Dec *D, int x, int y, int log2n)
     }
     if (mu >= 0) {
         int16_t res[IMZ_DCT_MAX * IMZ_DCT_MAX];
-        for (int j = 0; j <= mv; j++)
-            for (int i = 0; i <= mu; i++) {
-                const int32_t v = lev[j * n + i];
-                lev[j * n + i] = v ? imz_quant_dequant(v, pl->q, log2n) : 0;
-            }
-        imz_dct_inv(lev, res, log2n, mu, mv, tx);
         uint8_t *dst = pl->pix + (size_t)y * pw + x;
         switch (log2n) {
         case 2:
+            dequant_rows(lev, 4, mv, pl->q, 2);
+            imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 4);
             break;
         case 3:
+            dequant_rows(lev, 8, mv, pl->q, 3);
+            imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 8);
             break;
         case 4:
+            dequant_rows(lev, 16, mv, pl->q, 4);
+            imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 16);
             break;
         default:
+            dequant_rows(lev, 32, mv, pl->q, 5);
+            imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 32);
             break;
         }
@@ -117,19 +141,19 @@ static void decode_node(Dec *D, int x, int y, int log2s)
 /* One row of chroma at full resolution from a half-resolution plane: weights 9/3/3/1 of the four
  * nearest samples (chroma sited between the luma samples), edges repeated (§10). The vertical
  * 3:1 blend v comes first, once per chroma sample (3 v[X] + v[X'] is the 9/3/3/1 sum), so that
- * the output loop needs neither clipping nor the second row; v has w/2 + 2 ints of room for the
- * repeated edges. */
-static void upsample_row(const LossyPlane *c, int y, int w, int *v, int *dst)
+ * the output loop needs neither clipping nor the second row; v has w/2 + 2 entries of room for
+ * the repeated edges. Every value fits in 16 bits (at most 16 * 255), which doubles the width of
+ * the vectors. */
+static inline void upsample_blend(const uint8_t *restrict r0, const uint8_t *restrict r1, int cw,
+                                  int w, int16_t *restrict vv, int16_t *restrict dst)
 {
-    const int cy = y >> 1, ny = iclip(y & 1 ? cy + 1 : cy - 1, 0, c->h - 1), cw = c->w;
-    const uint8_t *r0 = c->pix + (size_t)cy * c->pw, *r1 = c->pix + (size_t)ny * c->pw;
-    int *vv = v + 1; /* vv[-1] and vv[cw] repeat the edges */
+    /* chunks of 16 with constant trip counts, which the compiler vectorises at -O2 */
     int x0 = 0;
     for (; x0 + 16 <= cw; x0 += 16)
         for (int i = 0; i < 16; i++)
-            vv[x0 + i] = 3 * r0[x0 + i] + r1[x0 + i];
+            vv[x0 + i] = (int16_t)(3 * r0[x0 + i] + r1[x0 + i]);
     for (; x0 < cw; x0++)
-        vv[x0] = 3 * r0[x0] + r1[x0];
+        vv[x0] = (int16_t)(3 * r0[x0] + r1[x0]);
     vv[-1] = vv[0];
     vv[cw] = vv[cw - 1];
     const int half = w >> 1;
@@ -137,16 +161,24 @@ static void upsample_row(const LossyPlane *c, int y, int w, int *v, int *dst)
     for (; cx + 16 <= half; cx += 16)
         for (int i = 0; i < 16; i++) {
             const int m = 3 * vv[cx + i] + 8;
-            dst[2 * (cx + i)] = (m + vv[cx + i - 1]) >> 4;
-            dst[2 * (cx + i) + 1] = (m + vv[cx + i + 1]) >> 4;
+            dst[2 * (cx + i)] = (int16_t)((m + vv[cx + i - 1]) >> 4);
+            dst[2 * (cx + i) + 1] = (int16_t)((m + vv[cx + i + 1]) >> 4);
         }
     for (; cx < half; cx++) {
         const int m = 3 * vv[cx] + 8;
-        dst[2 * cx] = (m + vv[cx - 1]) >> 4;
-        dst[2 * cx + 1] = (m + vv[cx + 1]) >> 4;
+        dst[2 * cx] = (int16_t)((m + vv[cx - 1]) >> 4);
+        dst[2 * cx + 1] = (int16_t)((m + vv[cx + 1]) >> 4);
     }
     if (w & 1)
-        dst[w - 1] = (3 * vv[half] + 8 + vv[half - 1]) >> 4;
+        dst[w - 1] = (int16_t)((3 * vv[half] + 8 + vv[half - 1]) >> 4);
+}
+
+IMZ_SIMD_CLONES static void upsample_row(const LossyPlane *c, int y, int w, int16_t *v,
+                                         int16_t *dst)
+{
+    const int cy = y >> 1, ny = iclip(y & 1 ? cy + 1 : cy - 1, 0, c->h - 1);
+    /* v + 1: v[0] and v[cw + 1] repeat the edges */
+    upsample_blend(c->pix + (size_t)cy * c->pw, c->pix + (size_t)ny * c->pw, c->w, w, v + 1, dst);
 }
 
 /* BT.601 inverse in 16-bit fixed point (§10); the bias keeps the shifts on positives. */
@@ -161,10 +193,42 @@ static inline void ycc_to_rgb(int yy, int cb, int cr, int *r, int *g, int *b)
     *b = bv < 0 ? 0 : bv > 255 ? 255 : bv;
 }
 
-/* Writes row y of the output image from the final planes (§10). cb, cr, v: w + 2 ints of
+/* The colour conversion of one row into interleaved samples, ch constant once inlined: per chunk
+ * of 16, the arithmetic into small arrays (which vectorises), then the interleaved stores. */
+static inline void ycc_row_n(const uint8_t *restrict py, const int16_t *restrict cb,
+                             const int16_t *restrict cr, uint16_t *restrict o, int w, int ch)
+{
+    for (int x0 = 0; x0 < w; x0 += 16) {
+        int rr[16], gg[16], bb[16];
+        const int m = imin(16, w - x0);
+        if (m == 16) {
+            for (int i = 0; i < 16; i++)
+                ycc_to_rgb(py[x0 + i], cb[x0 + i], cr[x0 + i], &rr[i], &gg[i], &bb[i]);
+        } else {
+            for (int i = 0; i < m; i++)
+                ycc_to_rgb(py[x0 + i], cb[x0 + i], cr[x0 + i], &rr[i], &gg[i], &bb[i]);
+        }
+        for (int i = 0; i < m; i++, o += ch) {
+            o[0] = (uint16_t)rr[i];
+            o[1] = (uint16_t)gg[i];
+            o[2] = (uint16_t)bb[i];
+        }
+    }
+}
+
+IMZ_SIMD_CLONES static void ycc_row(const uint8_t *py, const int16_t *cb, const int16_t *cr,
+                                    uint16_t *o, int w, int ch)
+{
+    if (ch == 3)
+        ycc_row_n(py, cb, cr, o, w, 3);
+    else
+        ycc_row_n(py, cb, cr, o, w, 4);
+}
+
+/* Writes row y of the output image from the final planes (§10). cb, cr, v: w + 2 entries of
  * scratch. */
 static void output_row(const LossyPlane *pl, int color, int sub, const uint8_t *alpha, int y,
-                       int *cb, int *cr, int *v, ImzImage *out)
+                       int16_t *cb, int16_t *cr, int16_t *v, ImzImage *out)
 {
     const int w = (int)out->width, ch = out->channels, depth = out->bit_depth;
     const int has_alpha = ch == 2 || ch == 4;
@@ -182,23 +246,7 @@ static void output_row(const LossyPlane *pl, int color, int sub, const uint8_t *
                 cr[x] = p2[x];
             }
         }
-        /* per chunk of 16: the arithmetic into small arrays, then the interleaved stores */
-        for (int x0 = 0; x0 < w; x0 += 16) {
-            int rr[16], gg[16], bb[16];
-            if (x0 + 16 <= w) {
-                for (int i = 0; i < 16; i++)
-                    ycc_to_rgb(py[x0 + i], cb[x0 + i], cr[x0 + i], &rr[i], &gg[i], &bb[i]);
-            } else {
-                for (int i = 0; i < w - x0; i++)
-                    ycc_to_rgb(py[x0 + i], cb[x0 + i], cr[x0 + i], &rr[i], &gg[i], &bb[i]);
-            }
-            const int m = imin(16, w - x0);
-            for (int i = 0; i < m; i++, o += ch) {
-                o[0] = (uint16_t)rr[i];
-                o[1] = (uint16_t)gg[i];
-                o[2] = (uint16_t)bb[i];
-            }
-        }
+        ycc_row(py, cb, cr, o, w, ch);
     } else {
         for (int x = 0; x < w; x++, o += ch)
             o[0] = py[x];
@@ -303,7 +351,7 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
     if (st == IMZ_OK && D->bac.overrun > 4)
         st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated");
     if (st == IMZ_OK) {
-        int *rows = imz_malloc_array(ctx, (size_t)w + 2, 3 * sizeof(int));
+        int16_t *rows = imz_malloc_array(ctx, (size_t)w + 2, 3 * sizeof(int16_t));
         if (!rows) {
             st = IMZ_ERR_NOMEM;
         } else {

@@ -241,7 +241,7 @@ static void predict_mode(const LossyPlane *pl, uint8_t (*ref2)[4 * IMZ_DCT_MAX +
  * magnitudes is max(|s0|, |s1|) + max(|d0|, |d1|) per row, s and d the sums and differences of
  * column pairs.
  */
-static inline int satd_pred_n(const uint8_t *src, int pw, const uint8_t *pred, int n)
+static IMZ_ALWAYS_INLINE int satd_pred_n(const uint8_t *src, int pw, const uint8_t *pred, int n)
 {
     int sum = 0;
     for (int by = 0; by < n; by += 4) {
@@ -517,16 +517,71 @@ static double search(Enc *E, int x, int y, int log2s)
 /* ---- Effort 1: decisions by heuristics, no rate-distortion search ---- */
 
 /*
+ * Dead-zone quantisation of the n x n coefficients (in 1/65536 units: |coef| < 2^15 and the step
+ * is at least 2, so the products fit), levels to lev (row stride pw), dequantised values back to
+ * coef as imz_quant_dequant gives them, with magnitudes capped at the smallest one that clips so
+ * that the products stay in 32 bits. Sets *mu, *mv to the extent of the nonzero levels (-1 if
+ * none). Branch-free over whole rows, so that it vectorises for the constant n.
+ */
+static inline void fast_quant_n(int32_t *restrict coef, int32_t *restrict lev, int pw, int32_t inv,
+                                int32_t rnd, int q, int log2n, int *mu, int *mv, int n)
+{
+    const int32_t m = (int32_t)imz_quant_scale[q % 24] << (q / 24), sh = log2n + 2;
+    const int32_t drnd = 1 << (log2n + 1), cap = (int32_t)((32768 << sh) / m + 1);
+    int32_t col[IMZ_DCT_MAX] = {0};
+    int last_row = -1;
+    for (int j = 0; j < n; j++) {
+        int32_t *c = coef + j * n, *l = lev + (size_t)j * pw, any = 0;
+        for (int i = 0; i < n; i++) {
+            const int32_t v = c[i], a = ((v < 0 ? -v : v) * inv + rnd) >> 16;
+            const int32_t ac = a < cap ? a : cap;
+            int32_t d = (ac * m + drnd) >> sh;
+            d = d > 32767 ? 32767 : d;
+            l[i] = v < 0 ? -a : a;
+            c[i] = v < 0 ? -d : d;
+            col[i] |= a;
+            any |= a;
+        }
+        last_row = any ? j : last_row;
+    }
+    int last_col = -1;
+    for (int i = 0; i < n; i++)
+        last_col = col[i] ? i : last_col;
+    *mu = last_col;
+    *mv = last_row;
+}
+
+/* dst = clip8(pred + res), n x n, dst with row stride pw. */
+static inline void fast_add_n(uint8_t *restrict dst, int pw, const uint8_t *restrict pred,
+                              const int16_t *restrict res, int n)
+{
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            const int v = pred[j * n + i] + res[j * n + i];
+            dst[(size_t)j * pw + i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+}
+
+/* The residual src - pred of an n x n block. */
+static inline void fast_res_n(int16_t *restrict res, const uint8_t *restrict src, int pw,
+                              const uint8_t *restrict pred, int n)
+{
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++)
+            res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - pred[j * n + i]);
+}
+
+/*
  * Codes the block as one leaf with the mode of least Hadamard cost among a few (planar, DC, pure
  * horizontal and vertical, the MPMs, chroma from luma), the DCT, and dead-zone rounding of the
- * coefficients; writes the reconstruction and the levels as eval_leaf does.
+ * coefficients; writes the reconstruction and the levels as eval_leaf does. Inlined per constant
+ * size, with everything it calls in this file (flatten), so that the loops see n as a constant.
  */
-IMZ_SIMD_CLONES static void fast_leaf(Enc *E, int x, int y, int log2n)
+static IMZ_ALWAYS_INLINE void fast_leaf_n(Enc *E, int x, int y, int log2n, int n)
 {
     LossyPlane *pl = E->pl;
-    const int n = 1 << log2n, nn = n * n, t = pl->type, pw = pl->pw;
-    uint8_t ref2[2][4 * IMZ_DCT_MAX + 1], pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
-    uint8_t best_pred[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    const int t = pl->type, pw = pl->pw;
+    uint8_t ref2[2][4 * IMZ_DCT_MAX + 1], pred_buf[2][IMZ_DCT_MAX * IMZ_DCT_MAX];
     int16_t res[IMZ_DCT_MAX * IMZ_DCT_MAX];
     int32_t coef[IMZ_DCT_MAX * IMZ_DCT_MAX];
     const uint8_t *src = E->src + (size_t)y * pw + x;
@@ -548,63 +603,70 @@ IMZ_SIMD_CLONES static void fast_leaf(Enc *E, int x, int y, int log2n)
             cand[nc++] = mpm[i];
     }
     double best_cost = INFINITY;
-    int best_mode = LOSSY_MODE_DC, best_satd = 0;
+    int best_mode = LOSSY_MODE_DC, best_satd = 0, cur = 0;
+    const uint8_t *best_pred = pred_buf[0];
     for (int k = 0; k < nc; k++) {
+        uint8_t *pred = pred_buf[cur];
         predict_mode(pl, ref2, x, y, log2n, cand[k], pred);
-        const int sd = satd_of_pred(src, pw, pred, n);
+        const int sd = satd_pred_n(src, pw, pred, n);
         const double cost = sd + E->sqrt_lambda * mode_bits(E, t, mpm, cand[k], lm_ctx);
         if (cost < best_cost) {
             best_cost = cost;
             best_mode = cand[k];
             best_satd = sd;
-            memcpy(best_pred, pred, (size_t)nn);
+            best_pred = pred;
+            cur ^= 1; /* keep this one, predict the next into the other buffer */
         }
     }
     uint8_t *dst = pl->pix + (size_t)y * pw + x;
     int32_t *lev = E->lev + (size_t)y * pw + x;
+    int mu = -1, mv = -1;
     if (best_satd < E->fast_skip) {
         /* Every transform coefficient is at most the residual's L2 norm, which is at most the sum
          * of the orthonormal Hadamard magnitudes (half the SATD): below the dead zone, the block
          * is its prediction. */
-        for (int j = 0; j < n; j++) {
-            memcpy(dst + (size_t)j * pw, best_pred + j * n, (size_t)n);
+        for (int j = 0; j < n; j++)
             memset(lev + (size_t)j * pw, 0, sizeof(int32_t) * (size_t)n);
-        }
-        mark_leaf(E, pl, x, y, log2n, best_mode, 0);
-        return;
+    } else {
+        fast_res_n(res, src, pw, best_pred, n);
+        imz_dct_fwd(res, n, coef, log2n, 0);
+        /* dead-zone rounding: levels just above a half step cost more than they return */
+        fast_quant_n(coef, lev, pw, (int32_t)(65536 / E->step[log2n - 2] + 0.5),
+                     (int32_t)(E->fast_round * 65536), pl->q, log2n, &mu, &mv, n);
     }
-    for (int j = 0; j < n; j++)
-        for (int i = 0; i < n; i++)
-            res[j * n + i] = (int16_t)(src[(size_t)j * pw + i] - best_pred[j * n + i]);
-    imz_dct_fwd(res, n, coef, log2n, 0);
-    /* dead-zone rounding: levels just above a half step cost more than they return */
-    /* in 1/65536 units; |coef| < 2^15 and the step is at least 2, so the products fit */
-    const int32_t inv = (int32_t)(65536 / E->step[log2n - 2] + 0.5);
-    const int32_t rnd = (int32_t)(E->fast_round * 65536);
-    int mu = -1, mv = -1;
-    for (int j = 0; j < n; j++)
-        for (int i = 0; i < n; i++) {
-            const int32_t c = coef[j * n + i];
-            const int32_t a = ((c < 0 ? -c : c) * inv + rnd) >> 16;
-            const int32_t v = c < 0 ? -a : a;
-            lev[(size_t)j * pw + i] = v;
-            coef[j * n + i] = a ? imz_quant_dequant(v, pl->q, log2n) : 0;
-            if (a) {
-                mu = imax(mu, i);
-                mv = imax(mv, j);
-            }
-        }
     if (mu >= 0) {
         imz_dct_inv(coef, res, log2n, mu, mv, 0);
-        for (int j = 0; j < n; j++)
-            for (int i = 0; i < n; i++)
-                dst[(size_t)j * pw + i] =
-                    (uint8_t)iclip(best_pred[j * n + i] + res[j * n + i], 0, 255);
+        fast_add_n(dst, pw, best_pred, res, n);
     } else {
         for (int j = 0; j < n; j++)
             memcpy(dst + (size_t)j * pw, best_pred + j * n, (size_t)n);
     }
     mark_leaf(E, pl, x, y, log2n, best_mode, 0);
+}
+
+/* clang refuses flatten together with target_clones */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FAST_FLATTEN __attribute__((flatten))
+#else
+#define FAST_FLATTEN
+#endif
+
+IMZ_SIMD_CLONES FAST_FLATTEN static void fast_leaf(Enc *E, int x, int y, int log2n)
+{
+    switch (log2n) {
+    case 2:
+        fast_leaf_n(E, x, y, 2, 4);
+        break;
+    case 3:
+        fast_leaf_n(E, x, y, 3, 8);
+        break;
+    case 4:
+        fast_leaf_n(E, x, y, 4, 16);
+        break;
+    default:
+        fast_leaf_n(E, x, y, 5, 32);
+        break;
+    }
 }
 
 /* Mean absolute difference between horizontal and vertical neighbours in each 8x8 block of the

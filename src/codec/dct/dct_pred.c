@@ -16,32 +16,35 @@ void imz_lossy_ref_build(const LossyPlane *pl, int x, int y, int log2n, uint8_t 
     const int n = 1 << log2n, n2 = 2 * n, uw = pl->pw >> 2, uh = pl->ph >> 2;
     const uint8_t *pix = pl->pix;
     const size_t pw = (size_t)pl->pw;
+    /* availability is per 4x4 unit, and x, y, n are multiples of 4: one test per 4 samples */
     uint8_t avail[4 * IMZ_DCT_MAX + 1];
     int any = 0;
+    const int ux0 = x >> 2, uy0 = y >> 2;
     /* left column, bottom to top: ref[n2 - 1 - i] is row y + i */
-    for (int i = 0; i < n2; i++) {
-        int ux = (x >> 2) - 1, uy = (y + i) >> 2, ok = 0;
-        if (ux >= 0 && uy < uh && pl->size_map[(size_t)uy * uw + ux])
-            ok = 1;
-        avail[n2 - 1 - i] = (uint8_t)ok;
-        if (ok)
-            ref[n2 - 1 - i] = pix[(size_t)(y + i) * pw + x - 1];
+    for (int u = 0; u < n2 >> 2; u++) {
+        const int uy = uy0 + u, i0 = 4 * u;
+        const int ok = ux0 > 0 && uy < uh && pl->size_map[(size_t)uy * uw + ux0 - 1];
+        memset(avail + n2 - 4 - i0, ok, 4);
+        if (ok) {
+            const uint8_t *s = pix + (size_t)(y + i0) * pw + x - 1;
+            for (int k = 0; k < 4; k++)
+                ref[n2 - 1 - i0 - k] = s[(size_t)k * pw];
+        }
         any |= ok;
     }
     {
-        int ok = x > 0 && y > 0 && pl->size_map[(size_t)((y >> 2) - 1) * uw + (x >> 2) - 1];
+        const int ok = x > 0 && y > 0 && pl->size_map[(size_t)(uy0 - 1) * uw + ux0 - 1];
         avail[n2] = (uint8_t)ok;
         if (ok)
             ref[n2] = pix[(size_t)(y - 1) * pw + x - 1];
         any |= ok;
     }
-    for (int i = 0; i < n2; i++) {
-        int ux = (x + i) >> 2, uy = (y >> 2) - 1, ok = 0;
-        if (uy >= 0 && ux < uw && pl->size_map[(size_t)uy * uw + ux])
-            ok = 1;
-        avail[n2 + 1 + i] = (uint8_t)ok;
+    for (int u = 0; u < n2 >> 2; u++) {
+        const int ux = ux0 + u, i0 = 4 * u;
+        const int ok = uy0 > 0 && ux < uw && pl->size_map[(size_t)(uy0 - 1) * uw + ux];
+        memset(avail + n2 + 1 + i0, ok, 4);
         if (ok)
-            ref[n2 + 1 + i] = pix[(size_t)(y - 1) * pw + x + i];
+            memcpy(ref + n2 + 1 + i0, pix + (size_t)(y - 1) * pw + x + i0, 4);
         any |= ok;
     }
     const int total = 2 * n2 + 1;
@@ -83,13 +86,31 @@ static uint8_t clip8(int v)
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-void imz_lossy_smooth(const uint8_t *ref, int log2n, uint8_t *filt)
+static inline void smooth_n(const uint8_t *restrict ref, uint8_t *restrict filt, int n4)
 {
-    const int n4 = 4 << log2n;
     filt[0] = ref[0];
     filt[n4] = ref[n4];
     for (int k = 1; k < n4; k++)
         filt[k] = (uint8_t)((ref[k - 1] + 2 * ref[k] + ref[k + 1] + 2) >> 2);
+}
+
+void imz_lossy_smooth(const uint8_t *ref, int log2n, uint8_t *filt)
+{
+    /* constant lengths, which vectorise */
+    switch (log2n) {
+    case 2:
+        smooth_n(ref, filt, 16);
+        break;
+    case 3:
+        smooth_n(ref, filt, 32);
+        break;
+    case 4:
+        smooth_n(ref, filt, 64);
+        break;
+    default:
+        smooth_n(ref, filt, 128);
+        break;
+    }
 }
 
 /* One row of an angular prediction, n constant once inlined; 16-bit products (at most 32 * 255)
@@ -101,9 +122,12 @@ static inline void interp_row(uint8_t *o, const uint8_t *r, int fact, int n)
         o[i] = (uint8_t)((uint16_t)(f0 * r[i] + f1 * r[i + 1] + 16) >> 5);
 }
 
-IMZ_SIMD_CLONES static void predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pred)
+/* The prediction for a constant n (inlined per size, so that the loops have constant trip counts
+ * and vectorise). */
+static IMZ_ALWAYS_INLINE void predict_n(const uint8_t *restrict ref, int log2n, int mode,
+                                        uint8_t *restrict pred, int n)
 {
-    const int n = 1 << log2n, n2 = 2 * n;
+    const int n2 = 2 * n;
     const uint8_t *corner = ref + n2; /* left[i] = corner[-1 - i], top[i] = corner[1 + i] */
     if (mode == LOSSY_MODE_PLANAR) {
         const int tr = corner[1 + n], bl = corner[-1 - n];
@@ -150,20 +174,7 @@ IMZ_SIMD_CLONES static void predict_raw(const uint8_t *ref, int log2n, int mode,
         const uint8_t *r = main_ref + idx + 1;
         uint8_t *o = out + j * n;
         if (fact) {
-            switch (n) {
-            case 4:
-                interp_row(o, r, fact, 4);
-                break;
-            case 8:
-                interp_row(o, r, fact, 8);
-                break;
-            case 16:
-                interp_row(o, r, fact, 16);
-                break;
-            default:
-                interp_row(o, r, fact, 32);
-                break;
-            }
+            interp_row(o, r, fact, n);
         } else {
             memcpy(o, r, (size_t)n);
         }
@@ -180,6 +191,24 @@ IMZ_SIMD_CLONES static void predict_raw(const uint8_t *ref, int log2n, int mode,
             else
                 pred[i] = clip8(corner[-1] + ((corner[1 + i] - corner[0]) >> 1));
         }
+    }
+}
+
+IMZ_SIMD_CLONES static void predict_raw(const uint8_t *ref, int log2n, int mode, uint8_t *pred)
+{
+    switch (log2n) {
+    case 2:
+        predict_n(ref, 2, mode, pred, 4);
+        break;
+    case 3:
+        predict_n(ref, 3, mode, pred, 8);
+        break;
+    case 4:
+        predict_n(ref, 4, mode, pred, 16);
+        break;
+    default:
+        predict_n(ref, 5, mode, pred, 32);
+        break;
     }
 }
 
@@ -287,23 +316,56 @@ void imz_lossy_deblock(LossyPlane *pl, int offset)
 
 /* ---- Chroma from luma ---- */
 
+/* One row of the 2x2 box average of rows r0 and r1 for the chroma columns [0, n) whose two luma
+ * columns are both inside the image; chunks of 16 with constant trip counts, which vectorise. */
+static void box_row(const uint8_t *restrict r0, const uint8_t *restrict r1, uint8_t *restrict d,
+                    int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++) {
+            const int k = 2 * (x + i);
+            d[x + i] = (uint8_t)((r0[k] + r0[k + 1] + r1[k] + r1[k + 1] + 2) >> 2);
+        }
+    for (; x < n; x++)
+        d[x] = (uint8_t)((r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2) >> 2);
+}
+
 void imz_lossy_luma_for_chroma(const LossyPlane *luma, int sub420, uint8_t *dst, int cw, int ch)
 {
     const int w = luma->w, h = luma->h;
     const size_t lw = (size_t)luma->pw;
-    for (int y = 0; y < ch; y++)
-        for (int x = 0; x < cw; x++) {
-            int v;
-            if (sub420) {
+    for (int y = 0; y < ch; y++) {
+        uint8_t *d = dst + (size_t)y * cw;
+        if (sub420) {
+            const uint8_t *r0 = luma->pix + (size_t)imin(2 * y, h - 1) * lw;
+            const uint8_t *r1 = luma->pix + (size_t)imin(2 * y + 1, h - 1) * lw;
+            const int inner = imin(cw, w >> 1); /* columns with 2x + 1 < w */
+            box_row(r0, r1, d, inner);
+            for (int x = inner; x < cw; x++) {
                 const int x0 = imin(2 * x, w - 1), x1 = imin(2 * x + 1, w - 1);
-                const int y0 = imin(2 * y, h - 1), y1 = imin(2 * y + 1, h - 1);
-                v = (luma->pix[y0 * lw + x0] + luma->pix[y0 * lw + x1] + luma->pix[y1 * lw + x0] +
-                     luma->pix[y1 * lw + x1] + 2) >>
-                    2;
-            } else {
-                v = luma->pix[(size_t)imin(y, h - 1) * lw + imin(x, w - 1)];
+                d[x] = (uint8_t)((r0[x0] + r0[x1] + r1[x0] + r1[x1] + 2) >> 2);
             }
-            dst[(size_t)y * cw + x] = (uint8_t)v;
+        } else {
+            const uint8_t *r = luma->pix + (size_t)imin(y, h - 1) * lw;
+            const int inner = imin(cw, w);
+            memcpy(d, r, (size_t)inner);
+            if (inner < cw)
+                memset(d + inner, r[w - 1], (size_t)(cw - inner));
+        }
+    }
+}
+
+/* pred = clip8(mean_c + floor(alpha (L - mean_l) / 65536)) over an n x n block of L (stride
+ * pw); the bias keeps the shift on positives. */
+static inline void lm_apply_n(const uint8_t *restrict L, size_t pw, int32_t alpha, int mean_l,
+                              int mean_c, uint8_t *restrict pred, int n)
+{
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            const int32_t d = alpha * (L[(size_t)j * pw + i] - mean_l);
+            const int v = mean_c + ((d + (1 << 30)) >> 16) - (1 << 14);
+            pred[j * n + i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
 }
 
@@ -337,13 +399,22 @@ void imz_lossy_predict_lm(const LossyPlane *pl, int x, int y, int log2n, uint8_t
             alpha = alpha < -4 * 65536 ? -4 * 65536 : alpha > 4 * 65536 ? 4 * 65536 : alpha;
         }
     }
-    for (int j = 0; j < n; j++)
-        for (int i = 0; i < n; i++) {
-            const int64_t d = alpha * (L[(y + j) * pw + x + i] - mean_l);
-            /* floor division by 65536 without shifting a negative value */
-            const int off = (int)((d + ((int64_t)1 << 40)) >> 16) - (1 << 24);
-            pred[j * n + i] = clip8(mean_c + off);
-        }
+    /* |alpha| <= 2^18 and |L - mean_l| <= 255, so the products fit in 32 bits */
+    const uint8_t *lb = L + (size_t)y * pw + x;
+    switch (log2n) {
+    case 2:
+        lm_apply_n(lb, pw, (int32_t)alpha, mean_l, mean_c, pred, 4);
+        break;
+    case 3:
+        lm_apply_n(lb, pw, (int32_t)alpha, mean_l, mean_c, pred, 8);
+        break;
+    case 4:
+        lm_apply_n(lb, pw, (int32_t)alpha, mean_l, mean_c, pred, 16);
+        break;
+    default:
+        lm_apply_n(lb, pw, (int32_t)alpha, mean_l, mean_c, pred, 32);
+        break;
+    }
 }
 
 /* The exported entry point of the cloned kernel (IMZ_SIMD_CLONES). */

@@ -194,7 +194,7 @@ static void put_last(ImzBacEnc *e, ImzBacCell *ctx, int v, int log2n)
     }
 }
 
-static int get_last(ImzBacDec *d, ImzBacCell *ctx, int log2n)
+static IMZ_ALWAYS_INLINE int get_last(ImzBacDec *d, ImzBacCell *ctx, int log2n)
 {
     int g = 0, gmax = 2 * log2n - 1;
     while (g < gmax && imz_bac_get(d, &ctx[g]))
@@ -232,7 +232,7 @@ static void put_rem(ImzBacEnc *e, uint32_t rem, int k)
     imz_bac_enc_raw(e, v, m);
 }
 
-static int get_rem(ImzBacDec *d, int k, uint32_t *rem)
+static IMZ_ALWAYS_INLINE int get_rem(ImzBacDec *d, int k, uint32_t *rem)
 {
     uint32_t p = 0;
     while (p < 6 && imz_bac_dec_raw(d, 1))
@@ -310,8 +310,22 @@ void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const in
     }
 }
 
+/* The coefficient decoder works on a local copy of the decoder state, written back at the end,
+ * so that the compiler can keep it in registers across the level stores. */
+static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev,
+                                       int log2n, int t, int *max_u, int *max_v, int *tx);
+
 int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev, int log2n,
                         int t, int *max_u, int *max_v, int *tx)
+{
+    ImzBacDec ld = *d;
+    const int r = get_coefs(&ld, c, s, lev, log2n, t, max_u, max_v, tx);
+    *d = ld;
+    return r;
+}
+
+static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev,
+                                       int log2n, int t, int *max_u, int *max_v, int *tx)
 {
     const int n = 1 << log2n, l = log2n - 2;
     const uint16_t *scan = s->scan[l];
@@ -347,13 +361,13 @@ int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *
         const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
                            q4[LOSSY_TPL_STRIDE + 1];
         if (i != last &&
-            !imz_bac_get(d, &sig[imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)]))
+            !imz_bac_get_select(d, &sig[imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)]))
             continue;
         const int gc = imin(capped, 10) >> 1, dc = p != 0;
         uint32_t a = 1;
-        if (imz_bac_get(d, &c->gt1[t][dc][gc])) {
+        if (imz_bac_get_select(d, &c->gt1[t][dc][gc])) {
             a = 2;
-            if (imz_bac_get(d, &c->gt2[t][dc][gc])) {
+            if (imz_bac_get_select(d, &c->gt2[t][dc][gc])) {
                 int cp, full;
                 imz_lossy_template(tpl, x, y, &cp, &full);
                 uint32_t rem;
@@ -362,7 +376,7 @@ int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *
                 a = 3 + rem;
             }
         }
-        lev[p] = imz_bac_dec_raw(d, 1) ? -(int32_t)a : (int32_t)a;
+        lev[p] = imz_bac_dec_bit_select(d, 1u << 15) ? -(int32_t)a : (int32_t)a;
         tpl[y * LOSSY_TPL_STRIDE + x] = (uint16_t)(a < 1024 ? a : 1024);
         tp4[y * LOSSY_TPL_STRIDE + x] = (uint8_t)(a < 4 ? a : 4);
         mu = imax(mu, x);
