@@ -147,20 +147,36 @@ static uint64_t rct_cost(const ImzImage *img, const LlStreamInfo *si, int rct, i
     return cost;
 }
 
+typedef struct RctJob {
+    const ImzImage *img;
+    const LlStreamInfo *si;
+    int rct;
+    int32_t *rows;
+    uint64_t cost;
+} RctJob;
+
+static void rct_job(void *arg)
+{
+    RctJob *j = arg;
+    j->cost = rct_cost(j->img, j->si, j->rct, j->rows);
+}
+
+/* The transform of least estimated cost (a tie goes to the lower id); the estimates run on the
+ * context's threads, one transform each. */
 static int choose_rct(ImzContext *ctx, const ImzImage *img, const LlStreamInfo *si)
 {
-    int32_t *rows = imz_malloc_array(ctx, (size_t)img->width * 8, sizeof(int32_t));
+    const size_t per_job = (size_t)img->width * 8;
+    int32_t *rows = imz_malloc_array(ctx, per_job * LL_N_RCT, sizeof(int32_t));
     if (!rows)
         return -1;
+    RctJob jobs[LL_N_RCT];
+    for (int r = 0; r < LL_N_RCT; r++)
+        jobs[r] = (RctJob){img, si, r, rows + per_job * (size_t)r, 0};
+    imz_parallel_run(ctx, jobs, sizeof *jobs, LL_N_RCT, rct_job);
     int best = LL_RCT_NONE;
-    uint64_t best_cost = UINT64_MAX;
-    for (int r = 0; r < LL_N_RCT; r++) {
-        uint64_t cost = rct_cost(img, si, r, rows);
-        if (cost < best_cost) {
-            best_cost = cost;
+    for (int r = 0; r < LL_N_RCT; r++)
+        if (jobs[r].cost < jobs[best].cost)
             best = r;
-        }
-    }
     imz_mem_free(ctx, rows);
     return best;
 }
@@ -178,27 +194,60 @@ static uint64_t flat_share(const ImzImage *img)
     return n;
 }
 
-/* Exact plane ranges after the transform (§3.3). */
-static int plane_ranges(ImzContext *ctx, const ImzImage *img, LlStreamInfo *si)
+typedef struct RangeJob {
+    const ImzImage *img;
+    const LlStreamInfo *si;
+    uint32_t y0, y1;
+    int32_t *row;
+    int32_t lo[4], hi[4];
+} RangeJob;
+
+static void range_job(void *arg)
 {
-    int np = si->n_planes, w = (int)img->width;
-    int32_t *row = imz_malloc_array(ctx, (size_t)w * 4, sizeof(int32_t));
-    if (!row)
-        return IMZ_ERR_NOMEM;
+    RangeJob *j = arg;
+    const int np = j->si->n_planes, w = (int)j->img->width;
     for (int p = 0; p < np; p++) {
-        si->lo[p] = INT32_MAX;
-        si->hi[p] = INT32_MIN;
+        j->lo[p] = INT32_MAX;
+        j->hi[p] = INT32_MIN;
     }
-    for (uint32_t y = 0; y < img->height; y++) {
-        imz_ll_map_row(img, si, y, si->rct, row);
+    for (uint32_t y = j->y0; y < j->y1; y++) {
+        imz_ll_map_row(j->img, j->si, y, j->si->rct, j->row);
         for (int x = 0; x < w; x++)
             for (int p = 0; p < np; p++) {
-                int32_t v = row[x * np + p];
-                si->lo[p] = v < si->lo[p] ? v : si->lo[p];
-                si->hi[p] = v > si->hi[p] ? v : si->hi[p];
+                int32_t v = j->row[x * np + p];
+                j->lo[p] = v < j->lo[p] ? v : j->lo[p];
+                j->hi[p] = v > j->hi[p] ? v : j->hi[p];
             }
     }
-    imz_mem_free(ctx, row);
+}
+
+/* Exact plane ranges after the transform (§3.3), over bands of rows on the context's threads. */
+static int plane_ranges(ImzContext *ctx, const ImzImage *img, LlStreamInfo *si)
+{
+    enum { MAX_BANDS = 8 };
+    int n = imin(imin(imz_thread_count(ctx), MAX_BANDS), (int)img->height);
+    const size_t row_len = (size_t)img->width * 4;
+    int32_t *rows = imz_malloc_array(ctx, row_len * (size_t)n, sizeof(int32_t));
+    if (!rows)
+        return IMZ_ERR_NOMEM;
+    RangeJob jobs[MAX_BANDS];
+    for (int i = 0; i < n; i++) {
+        jobs[i].img = img;
+        jobs[i].si = si;
+        jobs[i].y0 = (uint32_t)((uint64_t)img->height * (uint64_t)i / (uint64_t)n);
+        jobs[i].y1 = (uint32_t)((uint64_t)img->height * (uint64_t)(i + 1) / (uint64_t)n);
+        jobs[i].row = rows + row_len * (size_t)i;
+    }
+    imz_parallel_run(ctx, jobs, sizeof *jobs, n, range_job);
+    for (int p = 0; p < si->n_planes; p++) {
+        si->lo[p] = jobs[0].lo[p];
+        si->hi[p] = jobs[0].hi[p];
+        for (int i = 1; i < n; i++) {
+            si->lo[p] = imin(si->lo[p], jobs[i].lo[p]);
+            si->hi[p] = imax(si->hi[p], jobs[i].hi[p]);
+        }
+    }
+    imz_mem_free(ctx, rows);
     return IMZ_OK;
 }
 
@@ -304,29 +353,37 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         si->heavy = 1;
     if (effort >= 7 && img->channels >= 3) {
         /* Effort 7-8 try every transform on the middle third of the rows, 9 on the middle half,
-         * with the lighter model to bound the time. */
+         * with the lighter model to bound the time, the trials on the context's threads. */
         uint32_t h = img->height, part = effort >= 9 ? 2 : 3;
         uint32_t y0 = (h - h / part) / 2, y1 = y0 + imax(1, (int)(h / part));
-        size_t best = SIZE_MAX;
         int best_rct = si->rct, heavy = si->heavy;
         si->heavy = 0;
+        LlStreamInfo trial[LL_N_RCT];
+        EncJob tj[LL_N_RCT];
         for (int r = 0; r < LL_N_RCT; r++) {
-            si->rct = r;
-            EncJob j = {ctx, img, si, y0, y1, NULL, 0, {0}, 0};
-            imz_buf_init(&j.out, ctx);
-            st = plane_ranges(ctx, img, si);
-            if (!st) {
-                encode_group(&j);
-                st = j.status;
-            }
-            if (!st && j.out.len < best) {
-                best = j.out.len;
-                best_rct = r;
-            }
-            imz_buf_free(&j.out);
+            trial[r] = *si; /* shares the value tables, which the trials only read */
+            trial[r].rct = r;
+            st = plane_ranges(ctx, img, &trial[r]);
             if (st)
                 return st;
         }
+        for (int r = 0; r < LL_N_RCT; r++) {
+            tj[r] = (EncJob){ctx, img, &trial[r], y0, y1, NULL, 0, {0}, 0};
+            imz_buf_init(&tj[r].out, ctx);
+        }
+        imz_parallel_run(ctx, tj, sizeof *tj, LL_N_RCT, encode_group);
+        size_t best = SIZE_MAX;
+        for (int r = 0; r < LL_N_RCT; r++) {
+            if (!st)
+                st = tj[r].status;
+            if (tj[r].out.len < best) {
+                best = tj[r].out.len;
+                best_rct = r;
+            }
+            imz_buf_free(&tj[r].out);
+        }
+        if (st)
+            return st;
         si->rct = best_rct;
         si->heavy = heavy;
         st = plane_ranges(ctx, img, si);
