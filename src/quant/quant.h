@@ -29,6 +29,27 @@ static inline int32_t imz_quant_dequant(int32_t level, int q, int log2n)
     return (int32_t)(level < 0 ? -a : a);
 }
 
+/**
+ * imz_quant_dequant over the first `rows` rows of an n x n block of levels, in place. In 32 bits,
+ * so that the loop vectorises: magnitudes are first capped at the smallest one whose value clips
+ * anyway, which keeps every product below 2^31 and gives the same results.
+ */
+static inline void imz_quant_dequant_rows(int32_t *restrict lev, int n, int rows, int q,
+                                          int log2n)
+{
+    const int32_t m = (int32_t)imz_quant_scale[q % 24] << (q / 24), sh = log2n + 2;
+    const int32_t rnd = 1 << (log2n + 1), cap = (int32_t)((32768 << sh) / m + 1);
+    for (int j = 0; j < rows; j++) {
+        int32_t *r = lev + j * n;
+        for (int i = 0; i < n; i++) {
+            const int32_t v = r[i], a0 = v < 0 ? -v : v, a = a0 < cap ? a0 : cap;
+            int32_t d = (a * m + rnd) >> sh;
+            d = d > 32767 ? 32767 : d;
+            r[i] = v < 0 ? -d : d;
+        }
+    }
+}
+
 /** Step size in the coefficient domain of an n x n transform (the value of one level). */
 double imz_quant_step(int q, int log2n);
 

@@ -116,3 +116,28 @@ TEST(dequantiser_doubles_every_24_steps)
         }
     CHECK_EQ(imz_quant_dequant(IMZ_QUANT_MAX_LEVEL, IMZ_QUANT_MAX_Q, 2), 32767);
 }
+
+/* The vectorised row form gives exactly imz_quant_dequant, around the clipping point too. */
+TEST(dequantiser_rows_match_the_scalar_form)
+{
+    int32_t lev[32 * 32], ref[32 * 32];
+    for (int log2n = 2; log2n <= 5; log2n++)
+        for (int q = 0; q <= IMZ_QUANT_MAX_Q; q++) {
+            const int n = 1 << log2n;
+            uint32_t s = (uint32_t)(q * 7 + log2n);
+            for (int i = 0; i < n * n; i++) {
+                s = s * 1103515245u + 12345u;
+                const uint32_t span = 2 * IMZ_QUANT_MAX_LEVEL + 1;
+                int32_t v = (int32_t)((s >> 8) % span) - IMZ_QUANT_MAX_LEVEL;
+                if (i % 3 == 0)
+                    v = (int32_t)((s >> 12) % 64) - 32;
+                lev[i] = v;
+                ref[i] = imz_quant_dequant(v, q, log2n);
+            }
+            imz_quant_dequant_rows(lev, n, n, q, log2n);
+            int same = 1;
+            for (int i = 0; i < n * n; i++)
+                same &= lev[i] == ref[i];
+            CHECK_MSG(same, "q %d, %dx%d", q, n, n);
+        }
+}

@@ -36,27 +36,6 @@ static inline void add_block(uint8_t *restrict dst, int pw, const uint8_t *restr
     }
 }
 
-/*
- * imz_quant_dequant over the first mv + 1 rows of an n x n block (whole rows, so that the loop
- * has a constant length once inlined; the zeros stay zeros), in 32 bits: magnitudes are first
- * capped at the smallest one whose value clips anyway, which keeps every product below 2^31 and
- * gives the same results, and the loop then vectorises.
- */
-static inline void dequant_rows(int32_t *restrict lev, int n, int mv, int q, int log2n)
-{
-    const int32_t m = (int32_t)imz_quant_scale[q % 24] << (q / 24), sh = log2n + 2;
-    const int32_t rnd = 1 << (log2n + 1), cap = (int32_t)((32768 << sh) / m + 1);
-    for (int j = 0; j <= mv; j++) {
-        int32_t *r = lev + j * n;
-        for (int i = 0; i < n; i++) {
-            const int32_t v = r[i], a0 = v < 0 ? -v : v, a = a0 < cap ? a0 : cap;
-            int32_t d = (a * m + rnd) >> sh;
-            d = d > 32767 ? 32767 : d;
-            r[i] = v < 0 ? -d : d;
-        }
-    }
-}
-
 static void decode_leaf(Dec *D, int x, int y, int log2n)
 {
     LossyPlane *pl = D->pl;
@@ -83,22 +62,22 @@ static void decode_leaf(Dec *D, int x, int y, int log2n)
         uint8_t *dst = pl->pix + (size_t)y * pw + x;
         switch (log2n) {
         case 2:
-            dequant_rows(lev, 4, mv, pl->q, 2);
+            imz_quant_dequant_rows(lev, 4, mv + 1, pl->q, 2);
             imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 4);
             break;
         case 3:
-            dequant_rows(lev, 8, mv, pl->q, 3);
+            imz_quant_dequant_rows(lev, 8, mv + 1, pl->q, 3);
             imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 8);
             break;
         case 4:
-            dequant_rows(lev, 16, mv, pl->q, 4);
+            imz_quant_dequant_rows(lev, 16, mv + 1, pl->q, 4);
             imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 16);
             break;
         default:
-            dequant_rows(lev, 32, mv, pl->q, 5);
+            imz_quant_dequant_rows(lev, 32, mv + 1, pl->q, 5);
             imz_dct_inv(lev, res, log2n, mu, mv, tx);
             add_block(dst, pw, pred, res, 32);
             break;
