@@ -386,9 +386,8 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
             return st;
         si->rct = best_rct;
         si->heavy = heavy;
-        st = plane_ranges(ctx, img, si);
-        if (st)
-            return st;
+        memcpy(si->lo, trial[best_rct].lo, sizeof si->lo);
+        memcpy(si->hi, trial[best_rct].hi, sizeof si->hi);
     }
 
     /* Groups of rows (§3.4): one per thread, each at least 16 rows; the first group codes
