@@ -48,6 +48,17 @@ int imz_cli_usage_error(const char *cmd, const char *fmt, ...) IMZ_CLI_PRINTF(2,
 /** The name shown for a path in messages ("<stdin>"/"<stdout>" for "-"). */
 const char *imz_cli_display_name(const char *path, int is_output);
 
+/* ---- Memory -------------------------------------------------------------------------------- */
+
+/** Allocates size bytes for the command line's buffers (large ones on huge pages where the system
+ * has them); NULL when out of memory. Freed with imz_cli_free, never with free. */
+void *imz_cli_alloc(size_t size);
+void imz_cli_free(void *ptr);
+/** imz_cli_alloc(new_size), the first min(old_size, new_size) bytes copied, ptr freed. */
+void *imz_cli_realloc(void *ptr, size_t old_size, size_t new_size);
+/** The same allocator for contexts, so that codec buffers get it too. */
+extern const ImzAllocator imz_cli_allocator;
+
 /* ---- Argument scanning --------------------------------------------------------------------- */
 
 /**
@@ -140,7 +151,7 @@ int imz_encode_parse_args(int argc, char **argv, ImzEncodeArgs *e);
 /** Installs the SIGINT/SIGTERM/SIGHUP handlers that remove an unfinished output file. */
 void imz_cli_install_signals(void);
 
-/** Reads a whole file ("-" = stdin) into *data (free with free()); prints the error and returns 1.
+/** Reads a whole file ("-" = stdin) into *data (free with imz_cli_free); prints the error and returns 1.
  */
 int imz_cli_read_file(const char *path, uint8_t **data, size_t *len);
 

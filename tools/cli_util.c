@@ -245,7 +245,7 @@ int imz_common_parse(ImzArgs *a, ImzCommonOpts *o, int quiet_short)
 ImzContext *imz_cli_context(const ImzCommonOpts *o)
 {
     ImzContext *ctx = NULL;
-    int st = imz_context_create(&ctx, NULL);
+    int st = imz_context_create(&ctx, &imz_cli_allocator);
     if (st != IMZ_OK) {
         imz_cli_error(NULL, "cannot create a context: %s", imz_strerror(st));
         return NULL;
@@ -451,18 +451,18 @@ int imz_cli_read_file(const char *path, uint8_t **data, size_t *len)
 
     size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : (size_t)1 << 16;
     size_t n = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = imz_cli_alloc(cap);
     int err = buf ? 0 : ENOMEM;
     while (!err) {
         if (n == cap) {
             if ((uint64_t)cap > IMZ_CLI_MAX_INPUT) {
-                free(buf);
+                imz_cli_free(buf);
                 if (!is_stdin)
                     close(fd);
                 return imz_cli_error(name, "input is larger than 4 GiB, the limit for inputs");
             }
             size_t ncap = cap * 2;
-            uint8_t *nb = realloc(buf, ncap);
+            uint8_t *nb = imz_cli_realloc(buf, n, ncap);
             if (!nb) {
                 err = ENOMEM;
                 break;
@@ -484,11 +484,11 @@ int imz_cli_read_file(const char *path, uint8_t **data, size_t *len)
     if (!is_stdin)
         close(fd);
     if (err) {
-        free(buf);
+        imz_cli_free(buf);
         return imz_cli_error(name, "%s", strerror(err));
     }
     if ((uint64_t)n > IMZ_CLI_MAX_INPUT) {
-        free(buf);
+        imz_cli_free(buf);
         return imz_cli_error(name, "input is larger than 4 GiB, the limit for inputs");
     }
     *data = buf;
@@ -615,7 +615,7 @@ int imz_cli_load_image(ImzContext *ctx, const char *path, ImzLoaded *out)
     if (imz_cli_read_file(path, &data, &len))
         return IMZ_EXIT_FAIL;
     int rc = imz_cli_decode_bytes(ctx, path, data, len, out);
-    free(data);
+    imz_cli_free(data);
     return rc;
 }
 
@@ -625,11 +625,11 @@ int imz_cli_save_image(const ImzImage *img, ImzFileFormat fmt, const char *path,
     uint8_t *buf = NULL;
     size_t len = 0;
     char err[256] = "";
-    int st = imz_write_image(img, fmt, &buf, &len, err, sizeof err);
+    int st = imz_write_image_alloc(img, fmt, &imz_cli_allocator, &buf, &len, err, sizeof err);
     if (st != IMZ_OK)
         return imz_cli_error(imz_cli_display_name(path, 1), "%s", *err ? err : imz_strerror(st));
     int rc = imz_cli_write_file(path, buf, len, force, inputs, n_inputs);
-    free(buf);
+    imz_cli_free(buf);
     return rc;
 }
 

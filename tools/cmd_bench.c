@@ -391,13 +391,13 @@ static int load_decoded(ImzContext *ctx, const Entry *e, const Image *im, const 
             return snprintf(note, note_len, "no decoded output"), ST_FAIL;
         size_t want = (size_t)im->width * im->height * (size_t)im->channels;
         if (len != want || imz_image_alloc(ctx, out, im->width, im->height, im->channels, 8)) {
-            free(data);
+            imz_cli_free(data);
             return snprintf(note, note_len, "decoded output has %zu bytes, not %zu", len, want),
                    ST_FAIL;
         }
         for (size_t i = 0; i < want; i++)
             out->data[i] = data[i];
-        free(data);
+        imz_cli_free(data);
         return ST_OK;
     }
     ImzLoaded l;

@@ -543,12 +543,12 @@ int imz_cmd_decode(int argc, char **argv)
         return IMZ_EXIT_FAIL;
     const char *name = imz_cli_display_name(in, 0);
     if (imz_sniff_format(data, len) != IMZ_FMT_IMZ) {
-        free(data);
+        imz_cli_free(data);
         return imz_cli_error(name, len ? "not an .imz file" : "empty file");
     }
     ImzContext *ctx = imz_cli_context(&co);
     if (!ctx) {
-        free(data);
+        imz_cli_free(data);
         return IMZ_EXIT_FAIL;
     }
     ImzImage img;
@@ -556,7 +556,7 @@ int imz_cmd_decode(int argc, char **argv)
     double t0 = imz_cli_now_ms();
     int st = imz_decode(ctx, data, len, &img);
     double ms = imz_cli_now_ms() - t0;
-    free(data);
+    imz_cli_free(data);
     int rc;
     if (st != IMZ_OK) {
         const char *why = imz_last_error(ctx);

@@ -75,7 +75,7 @@ static int info_one(ImzContext *ctx, const char *path, int quiet)
         }
         imz_image_free(ctx, &im.img);
     }
-    free(data);
+    imz_cli_free(data);
     return rc;
 }
 

@@ -160,14 +160,14 @@ int imz_cmd_report(int argc, char **argv)
     size_t len = 0;
     if (imz_cli_read_file(json_path, &data, &len))
         return IMZ_EXIT_FAIL;
-    char *json = realloc(data, len + 1);
+    char *json = imz_cli_realloc(data, len, len + 1);
     if (!json) {
-        free(data);
+        imz_cli_free(data);
         return imz_cli_error(NULL, "out of memory");
     }
     json[len] = '\0';
     if (!strstr(json, "\"imz-bench-1\"")) {
-        free(json);
+        imz_cli_free(json);
         return imz_cli_error(json_path, "not the results of `imz bench --out`");
     }
     /* Trailing whitespace would end up inside the JavaScript statement; drop it. */
@@ -176,18 +176,18 @@ int imz_cmd_report(int argc, char **argv)
 
     const char *const inputs[] = {json_path};
     if (imz_cli_check_output(out, co.force, inputs, 1)) {
-        free(json);
+        imz_cli_free(json);
         return IMZ_EXIT_FAIL;
     }
     char tmp[4200];
     if (imz_cli_temp_create(out, tmp, sizeof tmp)) {
-        free(json);
+        imz_cli_free(json);
         return IMZ_EXIT_FAIL;
     }
     FILE *f = fopen(tmp, "w");
     if (!f) {
         imz_cli_temp_abort(tmp);
-        free(json);
+        imz_cli_free(json);
         return imz_cli_error(out, "%s", strerror(errno));
     }
     for (int i = 0; report_head[i]; i++)
@@ -200,7 +200,7 @@ int imz_cmd_report(int argc, char **argv)
     for (int i = 0; report_script[i]; i++)
         fputs(report_script[i], f);
     fputs("</script>\n</body>\n</html>\n", f);
-    free(json);
+    imz_cli_free(json);
     if (ferror(f) | (fclose(f) != 0)) {
         imz_cli_temp_abort(tmp);
         return imz_cli_error(out, "write failed");

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imageio/imageio_internal.h"
@@ -43,7 +44,11 @@ int imz_imageio_check(const ImzImage *img, char *err, size_t err_len)
     // the neighbouring pixel, so out-of-range samples are refused rather than masked.
     uint32_t maxval = (1u << img->bit_depth) - 1;
     size_t n = (size_t)img->width * img->height * img->channels;
-    for (size_t i = 0; i < n; i++) {
+    /* One pass that vectorises finds whether any sample is out of range; only then is it found. */
+    unsigned or_all = 0;
+    for (size_t i = 0; i < n; i++)
+        or_all |= img->data[i];
+    for (size_t i = 0; or_all > maxval && i < n; i++) {
         if (img->data[i] > maxval) {
             size_t pixel = i / img->channels;
             return imz_imageio_fail(
@@ -156,6 +161,27 @@ int imz_read_image(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *i
 int imz_write_image(const ImzImage *img, ImzFileFormat fmt, uint8_t **out, size_t *out_len,
                     char *err, size_t err_len)
 {
+    return imz_write_image_alloc(img, fmt, NULL, out, out_len, err, err_len);
+}
+
+/* Moves a malloc'd result into a buffer from alloc. */
+static int move_to(const ImzAllocator *alloc, uint8_t **out, size_t len, char *err, size_t err_len)
+{
+    uint8_t *p = alloc->alloc(alloc->opaque, len ? len : 1);
+    if (!p) {
+        free(*out);
+        *out = NULL;
+        return imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "out of memory (%zu bytes)", len);
+    }
+    memcpy(p, *out, len);
+    free(*out);
+    *out = p;
+    return IMZ_OK;
+}
+
+int imz_write_image_alloc(const ImzImage *img, ImzFileFormat fmt, const ImzAllocator *alloc,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len)
+{
     if (err && err_len)
         err[0] = 0;
     if (!out || !out_len)
@@ -166,9 +192,11 @@ int imz_write_image(const ImzImage *img, ImzFileFormat fmt, uint8_t **out, size_
     if (st < 0)
         return st;
     switch (fmt) {
-    case IMZ_FMT_PNG: return imz_png_write(img, IMZ_PNG_DEFAULT_LEVEL, out, out_len, err, err_len);
-    case IMZ_FMT_PNM: return imz_pnm_write(img, 0, out, out_len, err, err_len);
-    case IMZ_FMT_PAM: return imz_pnm_write(img, 1, out, out_len, err, err_len);
+    case IMZ_FMT_PNG:
+        st = imz_png_write(img, IMZ_PNG_DEFAULT_LEVEL, out, out_len, err, err_len);
+        return st < 0 || !alloc ? st : move_to(alloc, out, *out_len, err, err_len);
+    case IMZ_FMT_PNM: return imz_pnm_write(img, 0, alloc, out, out_len, err, err_len);
+    case IMZ_FMT_PAM: return imz_pnm_write(img, 1, alloc, out, out_len, err, err_len);
     case IMZ_FMT_JPEG:
         return imz_imageio_fail(err, err_len, IMZ_ERR_UNSUPPORTED,
                                 "JPEG output is not supported (use PNG, PNM or PAM)");

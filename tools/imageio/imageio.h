@@ -61,4 +61,11 @@ int imz_read_image(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *i
 int imz_write_image(const ImzImage *img, ImzFileFormat fmt, uint8_t **out, size_t *out_len,
                     char *err, size_t err_len);
 
+/**
+ * imz_write_image with *out allocated through alloc (NULL means malloc) and freed through
+ * alloc->free, for callers whose large buffers come from their own allocator.
+ */
+int imz_write_image_alloc(const ImzImage *img, ImzFileFormat fmt, const ImzAllocator *alloc,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len);
+
 #endif

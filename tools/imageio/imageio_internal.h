@@ -64,8 +64,9 @@ int imz_jpeg_read(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *im
 /** Reads P1..P7. */
 int imz_pnm_read(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *img, char *err,
                  size_t err_len);
-/** Encodes a checked image as P5/P6 (1 or 3 channels, unless pam) or P7. */
-int imz_pnm_write(const ImzImage *img, int pam, uint8_t **out, size_t *out_len, char *err,
-                  size_t err_len);
+/** Encodes a checked image as P5/P6 (1 or 3 channels, unless pam) or P7, into a buffer from alloc
+ * (NULL: malloc). */
+int imz_pnm_write(const ImzImage *img, int pam, const ImzAllocator *alloc, uint8_t **out,
+                  size_t *out_len, char *err, size_t err_len);
 
 #endif

@@ -236,6 +236,17 @@ static int read_binary(Parser *ps, const Header *h, ImzImage *img)
         return IMZ_OK;
     }
     size_t n = samples_of(img);
+    /* Full-range files, nearly all of them, cannot hold a sample over maxval: plain copies. */
+    if (h->maxval == 255) {
+        for (size_t i = 0; i < n; i++)
+            img->data[i] = p[i];
+        return IMZ_OK;
+    }
+    if (h->maxval == 65535) {
+        for (size_t i = 0; i < n; i++)
+            img->data[i] = (uint16_t)(p[2 * i] << 8 | p[2 * i + 1]);
+        return IMZ_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t v = *p++;
         if (h->maxval > 255)
@@ -284,8 +295,8 @@ int imz_pnm_read(ImzContext *ctx, const uint8_t *data, size_t len, ImzImage *img
     return st;
 }
 
-int imz_pnm_write(const ImzImage *img, int pam, uint8_t **out, size_t *out_len, char *err,
-                  size_t err_len)
+int imz_pnm_write(const ImzImage *img, int pam, const ImzAllocator *alloc, uint8_t **out,
+                  size_t *out_len, char *err, size_t err_len)
 {
     static const char *const tupltypes[2][4] = {
         {"GRAYSCALE", "GRAYSCALE_ALPHA", "RGB", "RGB_ALPHA"},
@@ -310,15 +321,20 @@ int imz_pnm_write(const ImzImage *img, int pam, uint8_t **out, size_t *out_len, 
     if (n > (SIZE_MAX - (size_t)hl) / bps)
         return imz_imageio_fail(err, err_len, IMZ_ERR_LIMIT, "image too large for this machine");
     total = (size_t)hl + n * bps;
-    uint8_t *buf = malloc(total);
+    uint8_t *buf = alloc ? alloc->alloc(alloc->opaque, total) : malloc(total);
     if (!buf)
         return imz_imageio_fail(err, err_len, IMZ_ERR_NOMEM, "out of memory (%zu bytes)", total);
     memcpy(buf, header, (size_t)hl);
     uint8_t *p = buf + hl;
-    for (size_t i = 0; i < n; i++) {
-        if (bps == 2)
-            *p++ = (uint8_t)(img->data[i] >> 8);
-        *p++ = (uint8_t)img->data[i];
+    const uint16_t *s = img->data;
+    if (bps == 1) {
+        for (size_t i = 0; i < n; i++)
+            p[i] = (uint8_t)s[i];
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            p[2 * i] = (uint8_t)(s[i] >> 8);
+            p[2 * i + 1] = (uint8_t)s[i];
+        }
     }
     *out = buf;
     *out_len = total;
