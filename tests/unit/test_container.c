@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/crc32c.h"
+#include "imageio/imageio.h"
 #include "test.h"
 
 static uint32_t rng_state = 12345;
@@ -248,6 +249,33 @@ TEST(options_are_validated)
     img.data[5] = 300; /* above 8 bits */
     CHECK_EQ(imz_encode(ctx, &img, "raw", NULL, 0, &buf, &len), IMZ_ERR_INVALID_ARG);
     CHECK(buf == NULL);
+    imz_image_free(ctx, &img);
+}
+
+TEST(samples_over_the_depth_are_refused_wherever_they_are)
+{
+    /* 1000 samples: whole blocks of the vectorised check and a tail after them */
+    ImzContext *ctx = test_ctx();
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "noise", 100, 10, 1, 10, 1) == 0);
+    static const size_t where[] = {0, 31, 32, 500, 991, 992, 999};
+    for (size_t k = 0; k < sizeof where / sizeof *where; k++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        char err[200];
+        const uint16_t keep = img.data[where[k]];
+        img.data[where[k]] = 1024;
+        CHECK_MSG(imz_encode(ctx, &img, "raw", NULL, 0, &buf, &len) == IMZ_ERR_INVALID_ARG,
+                  "sample %zu", where[k]);
+        CHECK(imz_write_image(&img, IMZ_FMT_PNM, &buf, &len, err, sizeof err) ==
+              IMZ_ERR_INVALID_ARG);
+        CHECK(buf == NULL);
+        img.data[where[k]] = keep;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_EQ(imz_encode(ctx, &img, "raw", NULL, 0, &buf, &len), IMZ_OK);
+    imz_free(ctx, buf);
     imz_image_free(ctx, &img);
 }
 
