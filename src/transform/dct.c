@@ -99,16 +99,18 @@ FORCE_INLINE void fwd_pass_dct(const DctMat *mt, const int32_t *in, int32_t *out
 /* The first DCT pass in 16 bits: residuals of at most 9 bits fold to 10 bits, and the HEVC matrix
  * keeps the scaled column transforms inside 16 bits, so the products are 16 x 16 bits, which
  * vectorise without 32-bit multiplies. Same sums as fwd_pass_dct. */
-FORCE_INLINE void fwd_pass1_dct(const DctMat *mt, const int32_t *in, int32_t *out, int n, int sh)
+FORCE_INLINE void fwd_pass1_dct(const DctMat *mt, const int16_t *in, ptrdiff_t stride, int32_t *out,
+                                int n, int sh)
 {
     const int h = n >> 1;
     int16_t sum[IMZ_DCT_MAX / 2 * IMZ_DCT_MAX], dif[IMZ_DCT_MAX / 2 * IMZ_DCT_MAX];
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++) {
+        const int16_t *ra = in + y * stride, *rb = in + (n - 1 - y) * stride;
         for (int x = 0; x < n; x++) {
-            const int32_t a = in[y * n + x], b = in[(n - 1 - y) * n + x];
-            sum[y * n + x] = (int16_t)(a + b);
-            dif[y * n + x] = (int16_t)(a - b);
+            sum[y * n + x] = (int16_t)(ra[x] + rb[x]);
+            dif[y * n + x] = (int16_t)(ra[x] - rb[x]);
         }
+    }
     for (int k = 0; k < n; k++) {
         int32_t acc[IMZ_DCT_MAX];
         const int16_t *src = k & 1 ? dif : sum;
@@ -126,15 +128,23 @@ FORCE_INLINE void fwd_pass1_dct(const DctMat *mt, const int32_t *in, int32_t *ou
     }
 }
 
-/* Vertical then horizontal pass of one constant size; each pass transposes. */
-FORCE_INLINE void fwd_n(const DctMat *mv, const DctMat *mh, int tx, const int32_t *in, int32_t *tmp,
-                        int32_t *dst, int n, int log2n)
+/* Vertical then horizontal pass of one constant size; each pass transposes. The DCT's first pass
+ * reads the residuals as they are; the DST-VII's, 32-bit throughout, from a copy. */
+FORCE_INLINE void fwd_n(const DctMat *mv, const DctMat *mh, int tx, const int16_t *src,
+                        ptrdiff_t stride, int32_t *dst, int n, int log2n)
 {
     const int s1 = log2n - 1, s2 = log2n + 6;
-    if (tx & IMZ_TX_DST_V)
+    /* With |src| <= 511 every sum fits in 32 bits. */
+    int32_t tmp[IMZ_DCT_MAX * IMZ_DCT_MAX];
+    if (tx & IMZ_TX_DST_V) {
+        int32_t in[IMZ_DCT_MAX * IMZ_DCT_MAX];
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++)
+                in[y * n + x] = src[y * stride + x];
         fwd_pass(mv, in, tmp, n, s1);
-    else
-        fwd_pass1_dct(mv, in, tmp, n, s1);
+    } else {
+        fwd_pass1_dct(mv, src, stride, tmp, n, s1);
+    }
     if (tx & IMZ_TX_DST_H)
         fwd_pass(mh, tmp, dst, n, s2);
     else
@@ -143,25 +153,19 @@ FORCE_INLINE void fwd_n(const DctMat *mv, const DctMat *mh, int tx, const int32_
 
 IMZ_SIMD_CLONES static void dct_fwd(const int16_t *src, int stride, int32_t *dst, int log2n, int tx)
 {
-    const int n = 1 << log2n;
     const DctMat *mv = matrix(log2n, tx & IMZ_TX_DST_V), *mh = matrix(log2n, tx & IMZ_TX_DST_H);
-    /* With |src| <= 511 every sum fits in 32 bits. */
-    int32_t in[IMZ_DCT_MAX * IMZ_DCT_MAX], tmp[IMZ_DCT_MAX * IMZ_DCT_MAX];
-    for (int y = 0; y < n; y++)
-        for (int x = 0; x < n; x++)
-            in[y * n + x] = src[(ptrdiff_t)y * stride + x];
     switch (log2n) {
     case 2:
-        fwd_n(mv, mh, tx, in, tmp, dst, 4, 2);
+        fwd_n(mv, mh, tx, src, stride, dst, 4, 2);
         break;
     case 3:
-        fwd_n(mv, mh, tx, in, tmp, dst, 8, 3);
+        fwd_n(mv, mh, tx, src, stride, dst, 8, 3);
         break;
     case 4:
-        fwd_n(mv, mh, tx, in, tmp, dst, 16, 4);
+        fwd_n(mv, mh, tx, src, stride, dst, 16, 4);
         break;
     default:
-        fwd_n(mv, mh, tx, in, tmp, dst, 32, 5);
+        fwd_n(mv, mh, tx, src, stride, dst, 32, 5);
         break;
     }
 }
@@ -335,8 +339,8 @@ static void inv4(const int32_t *coef, int16_t *res, int tx)
         res[i] = (int16_t)out[i];
 }
 
-IMZ_SIMD_CLONES static void dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u, int max_v,
-                                    int tx)
+IMZ_SIMD_CLONES static void dct_inv(const int32_t *coef, int16_t *res, int log2n, int max_u,
+                                    int max_v, int tx)
 {
     if (log2n == 2 && (max_u | max_v | tx)) {
         inv4(coef, res, tx);

@@ -8,6 +8,7 @@
 #ifndef IMZ_CODEC_DCT_CODEC_H
 #define IMZ_CODEC_DCT_CODEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/context.h"
@@ -134,12 +135,15 @@ static inline int imz_lossy_sb_q(int q, int d)
     return v < 0 ? 0 : v > IMZ_QUANT_MAX_Q ? IMZ_QUANT_MAX_Q : v;
 }
 int imz_lossy_get_mode(ImzBacDec *d, LossyCtx *c, int t, const int mpm[3], int lm_ctx);
-/** Codes the levels (raster order) of an n x n block, cbf and transform type included. */
+/** Codes the levels (raster order, row stride `stride`) of an n x n block, cbf and transform type
+ * included. */
 void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
-                         int log2n, int t, int tx);
+                         ptrdiff_t stride, int log2n, int t, int tx);
 /**
- * Decodes the levels of an n x n block into lev (raster, all n*n written). Sets *max_u, *max_v to
- * the extent of the nonzero levels (-1 if none). Returns 0, or -1 on an impossible value.
+ * Decodes the levels of an n x n block into lev (raster). Sets *max_u, *max_v to the extent of the
+ * nonzero levels (-1 if none, and then lev is left as it was). Otherwise the rows up to *max_v
+ * (and possibly a few more; all four of a 4x4 block) are written whole, zeros included; the rows
+ * beyond are left as they were and must not be read. Returns 0, or -1 on an impossible value.
  */
 int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev, int log2n,
                         int t, int *max_u, int *max_v, int *tx);

@@ -239,46 +239,66 @@ static void predict_mode(const LossyPlane *pl, uint8_t (*ref2)[4 * IMZ_DCT_MAX +
  * across its whole width in one pass, then each group of 4 columns horizontally, where
  * |a + b| + |a - b| = 2 max(|a|, |b|) saves the last butterflies: the half-sum of the 16
  * magnitudes is max(|s0|, |s1|) + max(|d0|, |d1|) per row, s and d the sums and differences of
- * column pairs.
+ * column pairs. From 16 columns up, the horizontal step runs over the strip's four rows as one
+ * array (groups never straddle rows), sums and differences of pairs first, which vectorises.
+ * Stops after the strip where sum + base reaches stop (the sum only grows).
  */
-static IMZ_ALWAYS_INLINE int satd_pred_n(const uint8_t *src, int pw, const uint8_t *pred, int n)
+static IMZ_ALWAYS_INLINE int satd_pred_n(const uint8_t *src, int pw, const uint8_t *pred, int n,
+                                         double base, double stop)
 {
     int sum = 0;
     for (int by = 0; by < n; by += 4) {
-        int16_t r[4][IMZ_DCT_MAX], t[4][IMZ_DCT_MAX];
+        /* t: the strip's four rows one after the other, row y at t + y n */
+        int16_t r[4][IMZ_DCT_MAX], t[4 * IMZ_DCT_MAX];
         for (int y = 0; y < 4; y++)
             for (int i = 0; i < n; i++)
                 r[y][i] = (int16_t)(src[(size_t)(by + y) * pw + i] - pred[(by + y) * n + i]);
         for (int i = 0; i < n; i++) {
             const int16_t a0 = (int16_t)(r[0][i] + r[1][i]), a1 = (int16_t)(r[0][i] - r[1][i]);
             const int16_t a2 = (int16_t)(r[2][i] + r[3][i]), a3 = (int16_t)(r[2][i] - r[3][i]);
-            t[0][i] = (int16_t)(a0 + a2);
-            t[1][i] = (int16_t)(a1 + a3);
-            t[2][i] = (int16_t)(a0 - a2);
-            t[3][i] = (int16_t)(a1 - a3);
+            t[i] = (int16_t)(a0 + a2);
+            t[n + i] = (int16_t)(a1 + a3);
+            t[2 * n + i] = (int16_t)(a0 - a2);
+            t[3 * n + i] = (int16_t)(a1 - a3);
         }
-        for (int y = 0; y < 4; y++)
-            for (int g = 0; g < n; g += 4) {
-                const int s0 = t[y][g] + t[y][g + 1], s1 = t[y][g + 2] + t[y][g + 3];
-                const int d0 = t[y][g] - t[y][g + 1], d1 = t[y][g + 2] - t[y][g + 3];
+        if (n >= 16) {
+            int16_t s[2 * IMZ_DCT_MAX], d[2 * IMZ_DCT_MAX], v[IMZ_DCT_MAX];
+            for (int m = 0; m < 2 * n; m++) {
+                s[m] = (int16_t)(t[2 * m] + t[2 * m + 1]);
+                d[m] = (int16_t)(t[2 * m] - t[2 * m + 1]);
+            }
+            for (int q = 0; q < n; q++) {
+                const int16_t s0 = (int16_t)iabs(s[2 * q]), s1 = (int16_t)iabs(s[2 * q + 1]);
+                const int16_t d0 = (int16_t)iabs(d[2 * q]), d1 = (int16_t)iabs(d[2 * q + 1]);
+                v[q] = (int16_t)((s0 > s1 ? s0 : s1) + (d0 > d1 ? d0 : d1));
+            }
+            for (int q = 0; q < n; q++)
+                sum += v[q];
+        } else {
+            for (int g = 0; g < 4 * n; g += 4) {
+                const int s0 = t[g] + t[g + 1], s1 = t[g + 2] + t[g + 3];
+                const int d0 = t[g] - t[g + 1], d1 = t[g + 2] - t[g + 3];
                 sum += imax(iabs(s0), iabs(s1)) + imax(iabs(d0), iabs(d1));
             }
+        }
+        if ((double)sum + base >= stop)
+            break;
     }
     return sum;
 }
 
-/* Hadamard cost of src - pred. */
+/* Hadamard cost of src - pred, in full. */
 IMZ_SIMD_CLONES static int satd_of_pred(const uint8_t *src, int pw, const uint8_t *pred, int n)
 {
     switch (n) {
     case 4:
-        return satd_pred_n(src, pw, pred, 4);
+        return satd_pred_n(src, pw, pred, 4, 0, INFINITY);
     case 8:
-        return satd_pred_n(src, pw, pred, 8);
+        return satd_pred_n(src, pw, pred, 8, 0, INFINITY);
     case 16:
-        return satd_pred_n(src, pw, pred, 16);
+        return satd_pred_n(src, pw, pred, 16, 0, INFINITY);
     default:
-        return satd_pred_n(src, pw, pred, 32);
+        return satd_pred_n(src, pw, pred, 32, 0, INFINITY);
     }
 }
 
@@ -608,8 +628,11 @@ static IMZ_ALWAYS_INLINE void fast_leaf_n(Enc *E, int x, int y, int log2n, int n
     for (int k = 0; k < nc; k++) {
         uint8_t *pred = pred_buf[cur];
         predict_mode(pl, ref2, x, y, log2n, cand[k], pred);
-        const int sd = satd_pred_n(src, pw, pred, n);
-        const double cost = sd + E->sqrt_lambda * mode_bits(E, t, mpm, cand[k], lm_ctx);
+        /* a candidate is dropped as soon as its partial cost reaches the best one's: the
+         * partial cost never exceeds the full one, so the choice is the same */
+        const double mb = E->sqrt_lambda * mode_bits(E, t, mpm, cand[k], lm_ctx);
+        const int sd = satd_pred_n(src, pw, pred, n, mb, best_cost);
+        const double cost = sd + mb;
         if (cost < best_cost) {
             best_cost = cost;
             best_mode = cand[k];
@@ -752,11 +775,8 @@ static void encode_node(Enc *E, int x, int y, int log2s)
     imz_lossy_put_mode(&E->bac, &E->c, pl->type, mpm,
                        pl->mode_map[(size_t)(y >> 2) * uw + (x >> 2)],
                        pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1);
-    int32_t lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
-    for (int j = 0; j < s; j++)
-        memcpy(lev + j * s, E->lev + (size_t)(y + j) * pl->pw + x, sizeof(int32_t) * s);
-    imz_lossy_put_coefs(&E->bac, &E->c, &E->scan, lev, log2s, pl->type,
-                        E->txm[(size_t)(y >> 2) * uw + (x >> 2)]);
+    imz_lossy_put_coefs(&E->bac, &E->c, &E->scan, E->lev + (size_t)y * pl->pw + x, pl->pw, log2s,
+                        pl->type, E->txm[(size_t)(y >> 2) * uw + (x >> 2)]);
 }
 
 /*
@@ -890,9 +910,9 @@ static int encode_plane(Enc *E, LossyPlane *pl, const uint8_t *src, double lambd
 void imz_lossy_write_params(const LossyParams *p, ImzBuf *params)
 {
     imz_buf_put_u8(params, LOSSY_VERSION);
-    imz_buf_put_u8(params, (unsigned)((p->sub420 ? LOSSY_FLAG_420 : 0) |
-                                      (p->deblock ? LOSSY_FLAG_DEBLOCK : 0) |
-                                      (p->aq ? LOSSY_FLAG_AQ : 0)));
+    imz_buf_put_u8(params,
+                   (unsigned)((p->sub420 ? LOSSY_FLAG_420 : 0) |
+                              (p->deblock ? LOSSY_FLAG_DEBLOCK : 0) | (p->aq ? LOSSY_FLAG_AQ : 0)));
     imz_buf_put_u8(params, (unsigned)p->q_y);
     imz_buf_put_u8(params, (unsigned)p->q_c);
     imz_buf_put_u8(params, (unsigned)(p->db_offset & 0xff));
@@ -906,6 +926,71 @@ static void pad_plane(uint8_t *dst, int pw, int ph, const uint8_t *src, int w, i
         uint8_t *d = dst + (size_t)y * pw;
         memcpy(d, s, (size_t)w);
         memset(d + w, s[w - 1], (size_t)(pw - w));
+    }
+}
+
+/* Y Cb Cr of one pixel of 8-bit samples (BT.601, full range, §4): y16 = 65536 Y; the chroma
+ * differences at 8 fractional bits times 0.564 and 0.713 in 14 bits; the 2^30 bias keeps the
+ * shifts on positives. */
+static inline void ycc_of(int32_t r, int32_t g, int32_t b, uint8_t *yy, uint8_t *cb, uint8_t *cr)
+{
+    const int32_t y16 = 19595 * r + 38470 * g + 7471 * b;
+    const int32_t db = (b << 8) - (y16 >> 8), dr = (r << 8) - (y16 >> 8);
+    const int32_t u = ((db * 9241 + (1 << 21) + (1 << 30)) >> 22) - 128;
+    const int32_t v = ((dr * 11682 + (1 << 21) + (1 << 30)) >> 22) - 128;
+    *yy = (uint8_t)((y16 + 32768) >> 16);
+    *cb = (uint8_t)(u < 0 ? 0 : u > 255 ? 255 : u);
+    *cr = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* The planes of 8-bit RGB, the common input, without depth scaling. Chunks of 16 pixels: the
+ * samples are first split into three arrays (loads at stride 3, which vectorise as they are but
+ * not together with the widening), then converted with constant trip counts. */
+IMZ_SIMD_CLONES static void rgb8_to_ycc(const uint16_t *restrict px, size_t n, uint8_t *restrict yy,
+                                        uint8_t *restrict cb, uint8_t *restrict cr)
+{
+    size_t i0 = 0;
+    for (; i0 + 16 <= n; i0 += 16) {
+        uint16_t r[16], g[16], b[16];
+        const uint16_t *p = px + 3 * i0;
+        for (int k = 0; k < 16; k++) {
+            r[k] = p[3 * k];
+            g[k] = p[3 * k + 1];
+            b[k] = p[3 * k + 2];
+        }
+        for (int k = 0; k < 16; k++)
+            ycc_of(r[k], g[k], b[k], &yy[i0 + k], &cb[i0 + k], &cr[i0 + k]);
+    }
+    for (; i0 < n; i0++)
+        ycc_of(px[3 * i0], px[3 * i0 + 1], px[3 * i0 + 2], &yy[i0], &cb[i0], &cr[i0]);
+}
+
+/* Any other input: Y Cb Cr (or gray) into planes[0 .. 3 npix), alpha into pa. Chunks of 16
+ * samples, scaled to 8 bits first, then converted. */
+static void to_planes(const ImzImage *img, uint8_t *planes, uint8_t *pa)
+{
+    const size_t npix = (size_t)img->width * img->height;
+    const int ch = img->channels, depth = img->bit_depth;
+    const int color = ch >= 3, has_alpha = ch == 2 || ch == 4;
+    for (size_t i0 = 0; i0 < npix; i0 += 16) {
+        const int m = (int)(npix - i0 < 16 ? npix - i0 : 16);
+        int32_t r[16], g[16], b[16];
+        for (int k = 0; k < m; k++) {
+            const uint16_t *px = img->data + (i0 + (size_t)k) * ch;
+            r[k] = imz_lossy_to8(px[0], depth);
+            g[k] = color ? imz_lossy_to8(px[1], depth) : 0;
+            b[k] = color ? imz_lossy_to8(px[2], depth) : 0;
+            if (has_alpha)
+                pa[i0 + (size_t)k] = (uint8_t)imz_lossy_to8(px[ch - 1], depth);
+        }
+        if (!color) {
+            for (int k = 0; k < m; k++)
+                planes[i0 + (size_t)k] = (uint8_t)r[k];
+            continue;
+        }
+        for (int k = 0; k < m; k++)
+            ycc_of(r[k], g[k], b[k], &planes[i0 + (size_t)k], &planes[npix + i0 + (size_t)k],
+                   &planes[2 * npix + i0 + (size_t)k]);
     }
 }
 
@@ -945,42 +1030,10 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
 
     /* 8-bit planes: Y Cb Cr (BT.601, full range) or gray, then alpha */
     uint8_t *pa = planes + 3 * npix;
-    const int depth = img->bit_depth;
-    for (size_t i0 = 0; i0 < npix; i0 += 16) {
-        /* chunks of 16 samples: unpacking, then the conversion in 32-bit fixed point */
-        const int m = (int)(npix - i0 < 16 ? npix - i0 : 16);
-        int32_t r[16], g[16], b[16];
-        for (int k = 0; k < m; k++) {
-            const uint16_t *px = img->data + (i0 + (size_t)k) * ch;
-            r[k] = imz_lossy_to8(px[0], depth);
-            g[k] = color ? imz_lossy_to8(px[1], depth) : 0;
-            b[k] = color ? imz_lossy_to8(px[2], depth) : 0;
-            if (has_alpha)
-                pa[i0 + (size_t)k] = (uint8_t)imz_lossy_to8(px[ch - 1], depth);
-        }
-        if (!color) {
-            for (int k = 0; k < m; k++)
-                planes[i0 + (size_t)k] = (uint8_t)r[k];
-            continue;
-        }
-        for (int k = m; k < 16; k++)
-            r[k] = g[k] = b[k] = 0;
-        uint8_t yy[16], cb[16], cr[16];
-        for (int k = 0; k < 16; k++) {
-            /* y16 = 65536 Y; the chroma differences at 8 fractional bits times 0.564 and 0.713 in
-             * 14 bits; the 2^30 bias keeps the shifts on positives */
-            const int32_t y16 = 19595 * r[k] + 38470 * g[k] + 7471 * b[k];
-            const int32_t db = (b[k] << 8) - (y16 >> 8), dr = (r[k] << 8) - (y16 >> 8);
-            const int32_t u = ((db * 9241 + (1 << 21) + (1 << 30)) >> 22) - 128;
-            const int32_t v = ((dr * 11682 + (1 << 21) + (1 << 30)) >> 22) - 128;
-            yy[k] = (uint8_t)((y16 + 32768) >> 16);
-            cb[k] = (uint8_t)(u < 0 ? 0 : u > 255 ? 255 : u);
-            cr[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-        memcpy(planes + i0, yy, (size_t)m);
-        memcpy(planes + npix + i0, cb, (size_t)m);
-        memcpy(planes + 2 * npix + i0, cr, (size_t)m);
-    }
+    if (color && !has_alpha && img->bit_depth == 8)
+        rgb8_to_ycc(img->data, npix, planes, planes + npix, planes + 2 * npix);
+    else
+        to_planes(img, planes, pa);
     const int cw = p->sub420 ? (w + 1) >> 1 : w, chh = p->sub420 ? (h + 1) >> 1 : h;
     if (color && p->sub420) {
         /* 2x2 box average, in place into the front of each chroma plane (row y only reads rows

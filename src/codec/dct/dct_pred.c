@@ -223,23 +223,27 @@ static const uint8_t tc_tab[54] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,
                                    4, 4, 5, 5, 6, 6, 7, 8, 9, 10, 11, 13, 14, 16, 18, 20, 22, 24};
 
 /* Filters one 4-sample edge segment; p[k * step] is the k-th line, p[-i * across] sample p_i
- * (i = 1..4 before the edge, 0..3 after as q_i). */
-static void filter_segment(uint8_t *s, ptrdiff_t across, ptrdiff_t along, int beta, int tc)
+ * (i = 1..4 before the edge, 0..3 after as q_i). Inlined at each call with its constant
+ * direction; the activity test that skips most segments comes first. */
+static IMZ_ALWAYS_INLINE void filter_segment(uint8_t *s, ptrdiff_t across, ptrdiff_t along,
+                                             int beta, int tc)
 {
 #define P(i) s[k * along - ((i) + 1) * across]
 #define Q(i) s[k * along + (i)*across]
     int k = 0;
     const int dp0 = iabs(P(2) - 2 * P(1) + P(0)), dq0 = iabs(Q(2) - 2 * Q(1) + Q(0));
+    k = 3;
+    const int dp3 = iabs(P(2) - 2 * P(1) + P(0)), dq3 = iabs(Q(2) - 2 * Q(1) + Q(0));
+    if (dp0 + dq0 + dp3 + dq3 >= beta)
+        return;
+    k = 0;
     const int strong0 = 2 * (dp0 + dq0) < (beta >> 2) &&
                         iabs(P(3) - P(0)) + iabs(Q(0) - Q(3)) < (beta >> 3) &&
                         iabs(P(0) - Q(0)) < ((5 * tc + 1) >> 1);
     k = 3;
-    const int dp3 = iabs(P(2) - 2 * P(1) + P(0)), dq3 = iabs(Q(2) - 2 * Q(1) + Q(0));
     const int strong3 = 2 * (dp3 + dq3) < (beta >> 2) &&
                         iabs(P(3) - P(0)) + iabs(Q(0) - Q(3)) < (beta >> 3) &&
                         iabs(P(0) - Q(0)) < ((5 * tc + 1) >> 1);
-    if (dp0 + dq0 + dp3 + dq3 >= beta)
-        return;
     const int strong = strong0 && strong3;
     const int side_thr = (beta + (beta >> 1)) >> 3;
     const int dEp = dp0 + dp3 < side_thr, dEq = dq0 + dq3 < side_thr;

@@ -9,6 +9,7 @@
 
 #include "codec/dct/dct_codec.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "common/intops.h"
@@ -253,17 +254,26 @@ static IMZ_ALWAYS_INLINE int get_rem(ImzBacDec *d, int k, uint32_t *rem)
     return *rem <= IMZ_QUANT_MAX_LEVEL ? 0 : -1;
 }
 
-void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
-                         int log2n, int t, int tx)
+/* The coefficient coder for a constant n, on a local copy of the encoder state (written back by
+ * the caller) so that the compiler can keep it in registers. */
+static IMZ_ALWAYS_INLINE void put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s,
+                                        const int32_t *lev, ptrdiff_t stride, int log2n, int t,
+                                        int tx, int n)
 {
-    const int n = 1 << log2n, l = log2n - 2, nn = n * n;
-    const uint16_t *scan = s->scan[l];
-    int last = -1;
-    for (int i = nn - 1; i >= 0; i--)
-        if (lev[scan[i]]) {
-            last = i;
-            break;
+    const int l = log2n - 2;
+    const uint16_t *scan = s->scan[l], *pos = s->pos[l];
+    /* the last nonzero level in scan order: a maximum over the block in raster order, which
+     * vectorises, where a search backwards along the scan would visit most of a sparse block */
+    int end = 0; /* last + 1 */
+    for (int j = 0; j < n; j++) {
+        const int32_t *r = lev + j * stride;
+        const uint16_t *pr = pos + j * n;
+        for (int i = 0; i < n; i++) {
+            const int k = (pr[i] + 1) & -(r[i] != 0);
+            end = k > end ? k : end;
         }
+    }
+    const int last = end - 1;
     imz_bac_put(e, &c->cbf[t][l], last >= 0);
     if (last < 0)
         return;
@@ -271,21 +281,20 @@ void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const in
         imz_bac_put(e, &c->tx[t][l][0], tx & IMZ_TX_DST_H);
         imz_bac_put(e, &c->tx[t][l][1], (tx & IMZ_TX_DST_V) != 0);
     }
-    put_last(e, c->last[t][0][l], scan[last] & (n - 1), log2n);
-    put_last(e, c->last[t][1][l], scan[last] >> log2n, log2n);
+    const int lx = scan[last] & (n - 1), ly = scan[last] >> log2n;
+    put_last(e, c->last[t][0][l], lx, log2n);
+    put_last(e, c->last[t][1][l], ly, log2n);
     /* the two templates of imz_lossy_get_coefs, cleared as far as the scan reaches */
     uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
     uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
-    const int lx = scan[last] & (n - 1), ly = scan[last] >> log2n;
     const int span = imin(n, lx + ly + 1) + 2;
-    for (int y = 0; y < span; y++) {
-        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)span);
-        memset(tp4 + y * LOSSY_TPL_STRIDE, 0, (size_t)span);
-    }
+    /* whole rows: two calls cost less than two per row */
+    memset(tpl, 0, sizeof(uint16_t) * LOSSY_TPL_STRIDE * (size_t)span);
+    memset(tp4, 0, LOSSY_TPL_STRIDE * (size_t)span);
     ImzBacCell(*sig)[5] = c->sig[t][l];
     for (int i = last; i >= 0; i--) {
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
-        const int32_t v = lev[p];
+        const int32_t v = lev[y * stride + x];
         const int a = v < 0 ? -v : v;
         const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
         const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
@@ -310,6 +319,27 @@ void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const in
     }
 }
 
+void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
+                         ptrdiff_t stride, int log2n, int t, int tx)
+{
+    ImzBacEnc le = *e;
+    switch (log2n) {
+    case 2:
+        put_coefs(&le, c, s, lev, stride, 2, t, tx, 4);
+        break;
+    case 3:
+        put_coefs(&le, c, s, lev, stride, 3, t, tx, 8);
+        break;
+    case 4:
+        put_coefs(&le, c, s, lev, stride, 4, t, tx, 16);
+        break;
+    default:
+        put_coefs(&le, c, s, lev, stride, 5, t, tx, 32);
+        break;
+    }
+    *e = le;
+}
+
 /* The coefficient decoder works on a local copy of the decoder state, written back at the end,
  * so that the compiler can keep it in registers across the level stores. */
 static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev,
@@ -319,7 +349,22 @@ int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *
                         int t, int *max_u, int *max_v, int *tx)
 {
     ImzBacDec ld = *d;
-    const int r = get_coefs(&ld, c, s, lev, log2n, t, max_u, max_v, tx);
+    int r;
+    /* one copy per size, whose shifts and masks are constants */
+    switch (log2n) {
+    case 2:
+        r = get_coefs(&ld, c, s, lev, 2, t, max_u, max_v, tx);
+        break;
+    case 3:
+        r = get_coefs(&ld, c, s, lev, 3, t, max_u, max_v, tx);
+        break;
+    case 4:
+        r = get_coefs(&ld, c, s, lev, 4, t, max_u, max_v, tx);
+        break;
+    default:
+        r = get_coefs(&ld, c, s, lev, 5, t, max_u, max_v, tx);
+        break;
+    }
     *d = ld;
     return r;
 }
@@ -329,7 +374,6 @@ static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossySca
 {
     const int n = 1 << log2n, l = log2n - 2;
     const uint16_t *scan = s->scan[l];
-    memset(lev, 0, sizeof(int32_t) * (size_t)n * n);
     *max_u = *max_v = -1;
     *tx = 0;
     if (!imz_bac_get(d, &c->cbf[t][l]))
@@ -343,16 +387,19 @@ static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossySca
     if (lx >= n || ly >= n)
         return -1;
     const int last = s->pos[l][ly * n + lx];
+    /* every level lies on a diagonal x + y <= lx + ly, so no later row can hold one; 4x4 blocks
+     * are cleared whole, as their inverse reads them whole */
+    const int rows = n == 4 ? 4 : imin(n, lx + ly + 1);
+    memset(lev, 0, sizeof(int32_t) * (size_t)(rows * n));
     /* The template twice: magnitudes capped at 1024 for the Rice parameter, which few positions
      * need, and capped at 4 for the contexts, which every position needs. Only the part the scan
      * can reach from (lx, ly) is cleared: diagonals beyond the last one stay unread. */
     uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
     uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
-    const int rows = imin(n, lx + ly + 1) + 2, cols = imin(n, lx + ly + 1) + 2;
-    for (int y = 0; y < rows; y++) {
-        memset(tpl + y * LOSSY_TPL_STRIDE, 0, sizeof(uint16_t) * (size_t)cols);
-        memset(tp4 + y * LOSSY_TPL_STRIDE, 0, (size_t)cols);
-    }
+    const int span = imin(n, lx + ly + 1) + 2;
+    /* whole rows: two calls cost less than two per row */
+    memset(tpl, 0, sizeof(uint16_t) * LOSSY_TPL_STRIDE * (size_t)span);
+    memset(tp4, 0, LOSSY_TPL_STRIDE * (size_t)span);
     ImzBacCell(*sig)[5] = c->sig[t][l];
     int mu = 0, mv = 0;
     for (int i = last; i >= 0; i--) {
@@ -410,8 +457,8 @@ int imz_lossy_plane_alloc(ImzContext *ctx, LossyPlane *pl, int w, int h, int typ
 
 int imz_lossy_plane_aq(ImzContext *ctx, LossyPlane *pl)
 {
-    const size_t n = (size_t)((pl->pw + LOSSY_SB - 1) / LOSSY_SB) *
-                     (size_t)((pl->ph + LOSSY_SB - 1) / LOSSY_SB);
+    const size_t n =
+        (size_t)((pl->pw + LOSSY_SB - 1) / LOSSY_SB) * (size_t)((pl->ph + LOSSY_SB - 1) / LOSSY_SB);
     pl->sb_q = imz_malloc(ctx, n);
     if (!pl->sb_q)
         return IMZ_ERR_NOMEM;
