@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/intops.h"
 #include "entropy/bac.h"
 
 #define IMZ_RANS_SCALE_BITS 10
@@ -149,7 +150,8 @@ static inline void imz_rans_dec_init(ImzRansDec *d, const uint8_t *p, size_t n)
         d->x |= (uint32_t)imz_rans_byte(d) << (8 * i);
 }
 
-static inline int imz_rans_dec_get(ImzRansDec *d, const ImzRansTable *t)
+/* always inlined: its callers' loops are large enough that a compiler may otherwise not */
+static IMZ_ALWAYS_INLINE int imz_rans_dec_get(ImzRansDec *d, const ImzRansTable *t)
 {
     uint32_t slot = d->x & (IMZ_RANS_SCALE - 1);
     int s = t->slot_sym[slot];

@@ -4,8 +4,8 @@
 // Round trips of the `lossy` codec: quality is monotone in size and PSNR, PSNR at a fixed quality
 // stays where it was measured (regression), odd sizes, gray, alpha (coded losslessly), 16-bit input
 // (reduced to 8 bits), the rate-control targets, determinism, the heuristic effort 1 (close to the
-// searched effort 3, deterministic), the quantiser offsets of the luma superblocks, and damaged
-// payloads.
+// searched effort 3, deterministic, its token section safe when cut or damaged), the quantiser
+// offsets of the luma superblocks, and damaged payloads.
 
 #include <math.h>
 #include <stdlib.h>
@@ -266,6 +266,57 @@ TEST(quantiser_offsets_per_luma_superblock)
     CHECK(st != IMZ_OK || !test_images_equal(&a, &b));
     imz_image_free(test_ctx(), &a);
     imz_image_free(test_ctx(), &b);
+    imz_buf_free(&params);
+    imz_buf_free(&payload);
+    imz_image_free(test_ctx(), &img);
+}
+
+/* Effort 1 codes its levels as rANS tokens after the coder's stream (flag bit 3) and leaves out
+ * deblocking (bit 1); the searched efforts do neither. Every cut of a token stream is refused, and
+ * damage anywhere in it (coder stream, tables, raw bits, rANS words) fails cleanly. */
+TEST(effort_1_token_section)
+{
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "noise", 96, 40, 3, 8, 4) == 0);
+    for (uint32_t y = 0; y < img.height; y++)
+        for (uint32_t x = 0; x < 48; x++)
+            for (int c = 0; c < 3; c++)
+                img.data[((size_t)y * img.width + x) * 3 + c] = (uint16_t)(30 + 3 * x + y + 9 * c);
+    const ImzCodec *codec = imz_codec_by_name("lossy");
+    ImzBuf params, payload;
+    encode_direct(&img, 3, &params, &payload);
+    CHECK(params.len == 5 && !(params.data[1] & 8) && (params.data[1] & 2));
+    imz_buf_free(&params);
+    imz_buf_free(&payload);
+    encode_direct(&img, 1, &params, &payload);
+    REQUIRE(params.len == 5);
+    CHECK((params.data[1] & 8) && !(params.data[1] & 2));
+    ImzImage ref = {0}, out = {0};
+    REQUIRE(imz_image_alloc(test_ctx(), &ref, img.width, img.height, 3, 8) == IMZ_OK);
+    REQUIRE(imz_image_alloc(test_ctx(), &out, img.width, img.height, 3, 8) == IMZ_OK);
+    REQUIRE(codec->decode(test_ctx(), params.data, params.len, payload.data, payload.len, &ref) ==
+            IMZ_OK);
+    int cuts_ok = 0;
+    for (size_t n = 0; n < payload.len; n++)
+        cuts_ok +=
+            codec->decode(test_ctx(), params.data, params.len, payload.data, n, &out) == IMZ_OK;
+    CHECK_MSG(cuts_ok == 0, "%d cut payloads decoded", cuts_ok);
+    uint8_t *copy = malloc(payload.len);
+    REQUIRE(copy != NULL);
+    uint32_t r = 7;
+    int changed = 0;
+    for (int trial = 0; trial < 2000; trial++) {
+        memcpy(copy, payload.data, payload.len);
+        r = r * 1103515245u + 12345u;
+        copy[(r >> 8) % payload.len] ^= (uint8_t)(1u << (r % 8));
+        const int st = codec->decode(test_ctx(), params.data, params.len, copy, payload.len, &out);
+        CHECK(st == IMZ_OK || st == IMZ_ERR_CORRUPT || st == IMZ_ERR_TRUNCATED);
+        changed += st != IMZ_OK || !test_images_equal(&ref, &out);
+    }
+    CHECK(changed > 1000);
+    free(copy);
+    imz_image_free(test_ctx(), &ref);
+    imz_image_free(test_ctx(), &out);
     imz_buf_free(&params);
     imz_buf_free(&payload);
     imz_image_free(test_ctx(), &img);

@@ -12,8 +12,10 @@
 #include <stdint.h>
 
 #include "common/context.h"
+#include "bitio/bits.h"
 #include "bitio/buf.h"
 #include "entropy/bac.h"
+#include "entropy/rans.h"
 #include "quant/quant.h"
 #include "transform/dct.h"
 
@@ -31,8 +33,9 @@
 /* Header flags (params byte 1). */
 #define LOSSY_FLAG_420 1
 #define LOSSY_FLAG_DEBLOCK 2
-#define LOSSY_FLAG_AQ 4 /* luma superblocks carry quantiser offsets (§5) */
-#define LOSSY_AQ_MAX 12 /* offsets are 2 d with |d| <= LOSSY_AQ_MAX */
+#define LOSSY_FLAG_AQ 4     /* luma superblocks carry quantiser offsets (§5) */
+#define LOSSY_FLAG_TOKENS 8 /* levels as static-rANS tokens in a stream of their own (§5.5) */
+#define LOSSY_AQ_MAX 12     /* offsets are 2 d with |d| <= LOSSY_AQ_MAX */
 
 /** One plane in coding: reconstructed samples over the padded area plus per-4x4 maps. */
 typedef struct LossyPlane {
@@ -135,18 +138,63 @@ static inline int imz_lossy_sb_q(int q, int d)
     return v < 0 ? 0 : v > IMZ_QUANT_MAX_Q ? IMZ_QUANT_MAX_Q : v;
 }
 int imz_lossy_get_mode(ImzBacDec *d, LossyCtx *c, int t, const int mpm[3], int lm_ctx);
+/* ---- Level tokens (§5.5, dct_tokens.c) ---- */
+/* Context of a level token: plane type, block size class, scan zone and neighbourhood class. */
+#define LOSSY_TOK_CTX 108
+#define LOSSY_TOK_SYMS 16 /* magnitudes 0..14, then LOSSY_TOK_ESC for the larger ones */
+#define LOSSY_TOK_ESC 15
+static inline int imz_lossy_tok_ctx(int t, int l, int zone, int nb)
+{
+    return ((t * 3 + (l < 2 ? l : 2)) * 3 + zone) * 6 + nb;
+}
+
+/** The encoder's tokens, (context << 5 | symbol) in coding order, and their histogram; the sign
+ * and escape bits go straight to a bit stream of their own. */
+typedef struct LossyTokens {
+    ImzContext *ctx;
+    uint16_t *tok;
+    size_t n, cap;
+    int nomem;
+    ImzBuf raw;
+    ImzBitWriter bits;
+    uint32_t hist[LOSSY_TOK_CTX][LOSSY_TOK_SYMS];
+} LossyTokens;
+/** Sets up an empty token list (tk zeroed by the caller). */
+void imz_lossy_tokens_init(LossyTokens *tk, ImzContext *ctx);
+int imz_lossy_tokens_grow(LossyTokens *tk);
+static inline void imz_lossy_tok_push(LossyTokens *tk, unsigned v)
+{
+    if (tk->n == tk->cap && imz_lossy_tokens_grow(tk) < 0)
+        return;
+    tk->tok[tk->n++] = (uint16_t)v;
+}
+void imz_lossy_tokens_free(LossyTokens *tk);
+/** Appends the token section (§4): table stream length, the tables, the rANS stream. */
+int imz_lossy_tokens_write(LossyTokens *tk, ImzBuf *out);
+
+/** The decoder's side: the tables, the two rANS states (r.x for the next token and x1 for the one
+ * after it) and the bit stream. */
+typedef struct LossyTokDec {
+    ImzRansDec r;
+    uint32_t x1;
+    ImzBitReader bits;
+    ImzRansTable tab[LOSSY_TOK_CTX];
+} LossyTokDec;
+/** Reads the token section at p[0..n): IMZ_OK, or an IMZ_ERR_* status (nothing reported). */
+int imz_lossy_tokens_open(LossyTokDec *td, const uint8_t *p, size_t n);
+
 /** Codes the levels (raster order, row stride `stride`) of an n x n block, cbf and transform type
- * included. */
-void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
-                         ptrdiff_t stride, int log2n, int t, int tx);
+ * included; with tk, the levels themselves go to tk as tokens (§5.5) instead of the coder. */
+void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, LossyTokens *tk,
+                         const int32_t *lev, ptrdiff_t stride, int log2n, int t, int tx);
 /**
  * Decodes the levels of an n x n block into lev (raster). Sets *max_u, *max_v to the extent of the
  * nonzero levels (-1 if none, and then lev is left as it was). Otherwise the rows up to *max_v
  * (and possibly a few more; all four of a 4x4 block) are written whole, zeros included; the rows
  * beyond are left as they were and must not be read. Returns 0, or -1 on an impossible value.
  */
-int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev, int log2n,
-                        int t, int *max_u, int *max_v, int *tx);
+int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, LossyTokDec *td,
+                        int32_t *lev, int log2n, int t, int *max_u, int *max_v, int *tx);
 
 /* ---- Prediction and filters (dct_pred.c) ---- */
 /**
@@ -203,6 +251,7 @@ typedef struct LossyParams {
     int effort;        /* 1..9 */
     int wiener;        /* fit restoration filters */
     int aq;            /* quantiser offsets per luma superblock */
+    int tokens;        /* levels as static-rANS tokens */
     double lambda_mul; /* scales the Lagrange multiplier (rate control fine tuning) */
 } LossyParams;
 

@@ -18,6 +18,7 @@ typedef struct Dec {
     LossyCtx c;
     LossyScan scan;
     LossyPlane *pl;
+    LossyTokDec *td; /* with the token flag */
     int bad;
 } Dec;
 
@@ -46,7 +47,9 @@ static void decode_leaf(Dec *D, int x, int y, int log2n)
                                         pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1);
     int32_t lev[IMZ_DCT_MAX * IMZ_DCT_MAX];
     int mu, mv, tx;
-    if (imz_lossy_get_coefs(&D->bac, &D->c, &D->scan, lev, log2n, pl->type, &mu, &mv, &tx) < 0) {
+    const int got =
+        imz_lossy_get_coefs(&D->bac, &D->c, &D->scan, D->td, lev, log2n, pl->type, &mu, &mv, &tx);
+    if (got < 0) {
         D->bad = 1;
         return;
     }
@@ -249,8 +252,8 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
         return imz_fail(ctx, IMZ_ERR_UNSUPPORTED, "lossy: format version %u", params[0]);
     const int flags = params[1], q_y = params[2], q_c = params[3];
     const int db_offset = (int)(int8_t)params[4];
-    if (flags & ~(LOSSY_FLAG_420 | LOSSY_FLAG_DEBLOCK | LOSSY_FLAG_AQ) || q_y > IMZ_QUANT_MAX_Q ||
-        q_c > IMZ_QUANT_MAX_Q || db_offset < -8 || db_offset > 7)
+    if (flags & ~(LOSSY_FLAG_420 | LOSSY_FLAG_DEBLOCK | LOSSY_FLAG_AQ | LOSSY_FLAG_TOKENS) ||
+        q_y > IMZ_QUANT_MAX_Q || q_c > IMZ_QUANT_MAX_Q || db_offset < -8 || db_offset > 7)
         return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossy: invalid parameters");
     const int w = (int)out->width, h = (int)out->height, ch = out->channels;
     const int color = ch >= 3, has_alpha = ch == 2 || ch == 4, n_planes = color ? 3 : 1;
@@ -267,7 +270,22 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
     memset(D, 0, sizeof *D);
     imz_lossy_ctx_init(&D->c);
     imz_lossy_scan_init(&D->scan);
-    imz_bac_dec_init(&D->bac, payload, n_payload);
+    if (flags & LOSSY_FLAG_TOKENS) {
+        /* the coder's stream, its length first, then the token section (§4) */
+        const size_t n_bac = n_payload < 4 ? 0 : rd_le32(payload);
+        D->td = imz_malloc(ctx, sizeof *D->td);
+        if (!D->td)
+            st = IMZ_ERR_NOMEM;
+        else if (n_payload < 4 || n_bac > n_payload - 4)
+            st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated");
+        else if ((st = imz_lossy_tokens_open(D->td, payload + 4 + n_bac, n_payload - 4 - n_bac)))
+            st = imz_fail(ctx, st, "lossy: %s token section",
+                          st == IMZ_ERR_TRUNCATED ? "truncated" : "invalid");
+        else
+            imz_bac_dec_init(&D->bac, payload + 4, n_bac);
+    } else {
+        imz_bac_dec_init(&D->bac, payload, n_payload);
+    }
     for (int c = 0; c < n_planes && st == IMZ_OK; c++) {
         const int pw = c && sub ? (w + 1) >> 1 : w, ph = c && sub ? (h + 1) >> 1 : h;
         st = imz_lossy_plane_alloc(ctx, &pl[c], pw, ph, c ? 1 : 0, c ? q_c : q_y);
@@ -293,7 +311,8 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
                     pl[c].q = pl[c].sb_q[sb] = (uint8_t)imz_lossy_sb_q(q_plane, d);
                 }
                 decode_node(D, x, y, LOSSY_SB_LOG2);
-                if (D->bac.overrun > 8)
+                if (D->bac.overrun > 8 ||
+                    (D->td && (D->td->r.overrun > 8 || imz_bitr_overrun(&D->td->bits))))
                     D->bad = 2;
             }
         pl[c].q = q_plane;
@@ -329,6 +348,9 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
     }
     if (st == IMZ_OK && D->bac.overrun > 4)
         st = imz_fail(ctx, IMZ_ERR_TRUNCATED, "lossy: payload truncated");
+    if (st == IMZ_OK && D->td && (!imz_rans_dec_done(&D->td->r) || D->td->x1 != IMZ_RANS_L))
+        st = imz_fail(ctx, D->td->r.overrun ? IMZ_ERR_TRUNCATED : IMZ_ERR_CORRUPT,
+                      "lossy: token stream %s", D->td->r.overrun ? "truncated" : "inconsistent");
     if (st == IMZ_OK) {
         int16_t *rows = imz_malloc_array(ctx, (size_t)w + 2, 3 * sizeof(int16_t));
         if (!rows) {
@@ -343,6 +365,7 @@ int imz_lossy_decode(ImzContext *ctx, const uint8_t *params, size_t n_params,
         imz_lossy_plane_free(ctx, &pl[c]);
     imz_mem_free(ctx, alpha);
     imz_mem_free(ctx, luma);
+    imz_mem_free(ctx, D->td);
     imz_mem_free(ctx, D);
     return st;
 }

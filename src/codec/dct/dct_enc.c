@@ -31,6 +31,7 @@ typedef struct Enc {
     LossyPlane *pl;
     const uint8_t *src; /* padded source plane, stride pl->pw */
     int32_t *lev;       /* levels of the chosen leaves, pw * ph */
+    LossyTokens *tk;    /* with the token flag: where the levels go */
     double step[4], dscale[4];
     float fast_round; /* effort 1: rounding offset of the dead-zone quantiser */
     int fast_thr[2];  /* effort 1: activity above which 16x16 / 32x32 blocks split */
@@ -775,8 +776,8 @@ static void encode_node(Enc *E, int x, int y, int log2s)
     imz_lossy_put_mode(&E->bac, &E->c, pl->type, mpm,
                        pl->mode_map[(size_t)(y >> 2) * uw + (x >> 2)],
                        pl->luma ? imz_lossy_lm_ctx(pl, x, y) : -1);
-    imz_lossy_put_coefs(&E->bac, &E->c, &E->scan, E->lev + (size_t)y * pl->pw + x, pl->pw, log2s,
-                        pl->type, E->txm[(size_t)(y >> 2) * uw + (x >> 2)]);
+    imz_lossy_put_coefs(&E->bac, &E->c, &E->scan, E->tk, E->lev + (size_t)y * pl->pw + x, pl->pw,
+                        log2s, pl->type, E->txm[(size_t)(y >> 2) * uw + (x >> 2)]);
 }
 
 /*
@@ -912,7 +913,8 @@ void imz_lossy_write_params(const LossyParams *p, ImzBuf *params)
     imz_buf_put_u8(params, LOSSY_VERSION);
     imz_buf_put_u8(params,
                    (unsigned)((p->sub420 ? LOSSY_FLAG_420 : 0) |
-                              (p->deblock ? LOSSY_FLAG_DEBLOCK : 0) | (p->aq ? LOSSY_FLAG_AQ : 0)));
+                              (p->deblock ? LOSSY_FLAG_DEBLOCK : 0) | (p->aq ? LOSSY_FLAG_AQ : 0) |
+                              (p->tokens ? LOSSY_FLAG_TOKENS : 0)));
     imz_buf_put_u8(params, (unsigned)p->q_y);
     imz_buf_put_u8(params, (unsigned)p->q_c);
     imz_buf_put_u8(params, (unsigned)(p->db_offset & 0xff));
@@ -1002,7 +1004,7 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
     const int n_planes = color ? 3 : 1;
     const size_t npix = (size_t)w * h;
     int st = IMZ_OK;
-    Enc *E = imz_malloc(ctx, sizeof *E);
+    Enc *E = imz_calloc(ctx, 1, sizeof *E); /* zeroed: the clean-up reads its pointers */
     uint8_t *planes = imz_malloc_array(ctx, npix, 4), *padded = NULL;
     int32_t *lev = NULL;
     LossyPlane pl[3];
@@ -1012,7 +1014,6 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
         st = IMZ_ERR_NOMEM;
         goto done;
     }
-    memset(E, 0, sizeof *E);
     E->ctx = ctx;
     imz_lossy_ctx_init(&E->c);
     imz_lossy_scan_init(&E->scan);
@@ -1065,6 +1066,18 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
         goto done;
     }
     E->lev = lev;
+    size_t bac_start = payload->len;
+    if (p->tokens) {
+        /* the token section follows the coder's stream, whose length comes first (§4) */
+        E->tk = imz_calloc(ctx, 1, sizeof *E->tk);
+        if (!E->tk) {
+            st = IMZ_ERR_NOMEM;
+            goto done;
+        }
+        imz_lossy_tokens_init(E->tk, ctx);
+        imz_buf_append(payload, "\0\0\0\0", 4);
+        bac_start = payload->len;
+    }
     imz_bac_enc_init(&E->bac, payload);
     for (int c = 0; c < n_planes && st == IMZ_OK; c++) {
         const int pw_ = c ? cw : w, ph_ = c ? chh : h;
@@ -1085,9 +1098,19 @@ int imz_lossy_encode_image(ImzContext *ctx, const ImzImage *img, const LossyPara
     if (st == IMZ_OK && has_alpha)
         imz_lossy_put_alpha(&E->bac, &E->c, pa, w, h);
     imz_bac_enc_finish(&E->bac);
+    if (st == IMZ_OK && E->tk && payload->status == 0) {
+        const size_t n = payload->len - bac_start;
+        wr_le32(payload->data + bac_start - 4, (uint32_t)n);
+        st = n > UINT32_MAX ? imz_fail(ctx, IMZ_ERR_LIMIT, "lossy: payload too large")
+                            : imz_lossy_tokens_write(E->tk, payload);
+    }
     if (st == IMZ_OK)
         st = payload->status;
 done:
+    if (E && E->tk) {
+        imz_lossy_tokens_free(E->tk);
+        imz_mem_free(ctx, E->tk);
+    }
     for (int c = 0; c < 3; c++)
         imz_lossy_plane_free(ctx, &pl[c]);
     imz_mem_free(ctx, luma);

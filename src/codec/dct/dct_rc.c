@@ -45,11 +45,13 @@ static void params_for_q(LossyParams *p, int q, int sub_opt, int effort)
     /* Chroma: twice as fine as luma at half resolution; at full resolution a little coarser,
      * which SSIM over R, G and B rewards more than it costs PSNR. */
     p->q_c = iclip(q + (p->sub420 ? -24 : 12), 0, IMZ_QUANT_MAX_Q);
-    p->deblock = 1;
+    p->deblock = effort >= 2;
     p->db_offset = 0;
     p->effort = effort;
     p->wiener = 1;
     p->aq = effort >= 2;
+    /* effort 1 codes levels as rANS tokens: a third faster to decode, ~2% larger */
+    p->tokens = effort <= 1;
     p->lambda_mul = 0.06;
 }
 

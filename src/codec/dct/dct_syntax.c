@@ -256,9 +256,49 @@ static IMZ_ALWAYS_INLINE int get_rem(ImzBacDec *d, int k, uint32_t *rem)
 
 /* The coefficient coder for a constant n, on a local copy of the encoder state (written back by
  * the caller) so that the compiler can keep it in registers. */
+/* v >= 0 in Exp-Golomb of order 0 as raw bits: b ones and a zero, then the b bits of v + 1 below
+ * its leading one. */
+static IMZ_ALWAYS_INLINE void put_eg0(LossyTokens *tk, uint32_t v)
+{
+    const uint32_t v1 = v + 1;
+    const int b = (int)ulog2(v1);
+    imz_bitw_put(&tk->bits, ((1u << b) - 1) << 1, b + 1);
+    if (b)
+        imz_bitw_put(&tk->bits, v1, b);
+}
+
+/* The levels from scan index last down to 0 as tokens (§5.5). */
+static IMZ_ALWAYS_INLINE void put_tokens(LossyTokens *tk, const uint16_t *scan, const int32_t *lev,
+                                         ptrdiff_t stride, int last, int span, int log2n, int t,
+                                         int n)
+{
+    uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    memset(tp4, 0, LOSSY_TPL_STRIDE * (size_t)span);
+    const int base = imz_lossy_tok_ctx(t, log2n - 2, 0, 0);
+    for (int i = last; i >= 0; i--) {
+        const int p = scan[i], x = p & (n - 1), y = p >> log2n;
+        const int32_t v = lev[y * stride + x];
+        const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
+        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
+                           q4[LOSSY_TPL_STRIDE + 1];
+        const int nb = i == last ? 5 : imin((capped + 1) >> 1, 4);
+        const int k = base + imz_lossy_sig_ctx_pos(x, y) * 6 + nb;
+        const unsigned sym = a < LOSSY_TOK_ESC ? a : LOSSY_TOK_ESC;
+        tk->hist[k][sym]++;
+        imz_lossy_tok_push(tk, (unsigned)k << 5 | sym);
+        if (!a)
+            continue;
+        if (sym == LOSSY_TOK_ESC)
+            put_eg0(tk, a - LOSSY_TOK_ESC);
+        imz_bitw_put(&tk->bits, v < 0, 1);
+        tp4[y * LOSSY_TPL_STRIDE + x] = (uint8_t)(a < 4 ? a : 4);
+    }
+}
+
 static IMZ_ALWAYS_INLINE void put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s,
-                                        const int32_t *lev, ptrdiff_t stride, int log2n, int t,
-                                        int tx, int n)
+                                        LossyTokens *tk, const int32_t *lev, ptrdiff_t stride,
+                                        int log2n, int t, int tx, int n)
 {
     const int l = log2n - 2;
     const uint16_t *scan = s->scan[l], *pos = s->pos[l];
@@ -284,10 +324,14 @@ static IMZ_ALWAYS_INLINE void put_coefs(ImzBacEnc *e, LossyCtx *c, const LossySc
     const int lx = scan[last] & (n - 1), ly = scan[last] >> log2n;
     put_last(e, c->last[t][0][l], lx, log2n);
     put_last(e, c->last[t][1][l], ly, log2n);
+    const int span = imin(n, lx + ly + 1) + 2;
+    if (tk) {
+        put_tokens(tk, scan, lev, stride, last, span, log2n, t, n);
+        return;
+    }
     /* the two templates of imz_lossy_get_coefs, cleared as far as the scan reaches */
     uint16_t tpl[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
     uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
-    const int span = imin(n, lx + ly + 1) + 2;
     /* whole rows: two calls cost less than two per row */
     memset(tpl, 0, sizeof(uint16_t) * LOSSY_TPL_STRIDE * (size_t)span);
     memset(tp4, 0, LOSSY_TPL_STRIDE * (size_t)span);
@@ -319,22 +363,22 @@ static IMZ_ALWAYS_INLINE void put_coefs(ImzBacEnc *e, LossyCtx *c, const LossySc
     }
 }
 
-void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const int32_t *lev,
-                         ptrdiff_t stride, int log2n, int t, int tx)
+void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, LossyTokens *tk,
+                         const int32_t *lev, ptrdiff_t stride, int log2n, int t, int tx)
 {
     ImzBacEnc le = *e;
     switch (log2n) {
     case 2:
-        put_coefs(&le, c, s, lev, stride, 2, t, tx, 4);
+        put_coefs(&le, c, s, tk, lev, stride, 2, t, tx, 4);
         break;
     case 3:
-        put_coefs(&le, c, s, lev, stride, 3, t, tx, 8);
+        put_coefs(&le, c, s, tk, lev, stride, 3, t, tx, 8);
         break;
     case 4:
-        put_coefs(&le, c, s, lev, stride, 4, t, tx, 16);
+        put_coefs(&le, c, s, tk, lev, stride, 4, t, tx, 16);
         break;
     default:
-        put_coefs(&le, c, s, lev, stride, 5, t, tx, 32);
+        put_coefs(&le, c, s, tk, lev, stride, 5, t, tx, 32);
         break;
     }
     *e = le;
@@ -342,35 +386,102 @@ void imz_lossy_put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s, const in
 
 /* The coefficient decoder works on a local copy of the decoder state, written back at the end,
  * so that the compiler can keep it in registers across the level stores. */
-static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev,
-                                       int log2n, int t, int *max_u, int *max_v, int *tx);
+static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s,
+                                       LossyTokDec *td, int32_t *lev, int log2n, int t, int *max_u,
+                                       int *max_v, int *tx);
 
-int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev, int log2n,
-                        int t, int *max_u, int *max_v, int *tx)
+int imz_lossy_get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, LossyTokDec *td,
+                        int32_t *lev, int log2n, int t, int *max_u, int *max_v, int *tx)
 {
     ImzBacDec ld = *d;
     int r;
     /* one copy per size, whose shifts and masks are constants */
     switch (log2n) {
     case 2:
-        r = get_coefs(&ld, c, s, lev, 2, t, max_u, max_v, tx);
+        r = get_coefs(&ld, c, s, td, lev, 2, t, max_u, max_v, tx);
         break;
     case 3:
-        r = get_coefs(&ld, c, s, lev, 3, t, max_u, max_v, tx);
+        r = get_coefs(&ld, c, s, td, lev, 3, t, max_u, max_v, tx);
         break;
     case 4:
-        r = get_coefs(&ld, c, s, lev, 4, t, max_u, max_v, tx);
+        r = get_coefs(&ld, c, s, td, lev, 4, t, max_u, max_v, tx);
         break;
     default:
-        r = get_coefs(&ld, c, s, lev, 5, t, max_u, max_v, tx);
+        r = get_coefs(&ld, c, s, td, lev, 5, t, max_u, max_v, tx);
         break;
     }
     *d = ld;
     return r;
 }
 
-static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s, int32_t *lev,
-                                       int log2n, int t, int *max_u, int *max_v, int *tx)
+/* The levels from scan index last down to 0 from tokens (§5.5), on a local copy of the rANS
+ * state. Returns 0, or -1 on an impossible value. */
+/* Exp-Golomb of order 0 from raw bits (at most bmax bits after the leading one); a longer
+ * prefix, possible only in a damaged stream, gives a value no level can have. */
+static IMZ_ALWAYS_INLINE uint32_t get_eg0(ImzBitReader *bits, int bmax)
+{
+    int b = 0;
+    while (imz_bitr_get(bits, 1))
+        if (++b > bmax)
+            return 1u << 30;
+    return (1u << b | imz_bitr_get0(bits, b)) - 1;
+}
+
+/* One token: decoded with the state r->x, after which the two states change places. */
+static IMZ_ALWAYS_INLINE int tok_get(ImzRansDec *r, uint32_t *x1, const ImzRansTable *t)
+{
+    const int s = imz_rans_dec_get(r, t);
+    const uint32_t x = r->x;
+    r->x = *x1;
+    *x1 = x;
+    return s;
+}
+
+static IMZ_ALWAYS_INLINE int get_tokens(LossyTokDec *td, const uint16_t *scan, int32_t *lev,
+                                        int last, int span, int log2n, int t, int *max_u,
+                                        int *max_v)
+{
+    const int n = 1 << log2n;
+    uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
+    memset(tp4, 0, LOSSY_TPL_STRIDE * (size_t)span);
+    const ImzRansTable *tab = td->tab + imz_lossy_tok_ctx(t, log2n - 2, 0, 0);
+    ImzRansDec r = td->r;
+    uint32_t x1 = td->x1;
+    ImzBitReader bits = td->bits;
+    int mu = 0, mv = 0, st = 0;
+    for (int i = last; i >= 0; i--) {
+        const int p = scan[i], x = p & (n - 1), y = p >> log2n;
+        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
+        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
+                           q4[LOSSY_TPL_STRIDE + 1];
+        const int nb = i == last ? 5 : imin((capped + 1) >> 1, 4);
+        uint32_t a = (uint32_t)tok_get(&r, &x1, tab + imz_lossy_sig_ctx_pos(x, y) * 6 + nb);
+        if (!a)
+            continue;
+        if (a == LOSSY_TOK_ESC) {
+            a += get_eg0(&bits, 15);
+            if (a > IMZ_QUANT_MAX_LEVEL) {
+                st = -1;
+                goto done;
+            }
+        }
+        lev[p] = imz_bitr_get(&bits, 1) ? -(int32_t)a : (int32_t)a;
+        tp4[y * LOSSY_TPL_STRIDE + x] = (uint8_t)(a < 4 ? a : 4);
+        mu = imax(mu, x);
+        mv = imax(mv, y);
+    }
+    *max_u = mu;
+    *max_v = mv;
+done:
+    td->r = r;
+    td->x1 = x1;
+    td->bits = bits;
+    return st;
+}
+
+static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossyScan *s,
+                                       LossyTokDec *td, int32_t *lev, int log2n, int t, int *max_u,
+                                       int *max_v, int *tx)
 {
     const int n = 1 << log2n, l = log2n - 2;
     const uint16_t *scan = s->scan[l];
@@ -391,6 +502,8 @@ static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossySca
      * are cleared whole, as their inverse reads them whole */
     const int rows = n == 4 ? 4 : imin(n, lx + ly + 1);
     memset(lev, 0, sizeof(int32_t) * (size_t)(rows * n));
+    if (td)
+        return get_tokens(td, scan, lev, last, imin(n, lx + ly + 1) + 2, log2n, t, max_u, max_v);
     /* The template twice: magnitudes capped at 1024 for the Rice parameter, which few positions
      * need, and capped at 4 for the contexts, which every position needs. Only the part the scan
      * can reach from (lx, ly) is cleared: diagonals beyond the last one stay unread. */
