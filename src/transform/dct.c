@@ -296,6 +296,87 @@ FORCE_INLINE void inv_dct_rows(const DctMat *m, const int16_t *tmp, int16_t *res
     }
 }
 
+#if defined(__SSE2__) && !defined(IMZ_PORTABLE)
+#include <emmintrin.h>
+#define HAVE_INV8_SSE2 1
+
+/* Row v of an 8x8 block of coefficients in 16 bits, as the portable pass's int16_t cast gives
+ * them (the low 16 bits). */
+static inline __m128i row16(const int32_t *c)
+{
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)c);
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(c + 4));
+    return _mm_packs_epi32(_mm_srai_epi32(_mm_slli_epi32(a, 16), 16),
+                           _mm_srai_epi32(_mm_slli_epi32(b, 16), 16));
+}
+
+/* (lo, hi) = (a + b + r) >> s and (a - b + r) >> s, packed to 16 bits with saturation (clip16). */
+#define INV8_OUT(a_lo, b_lo, a_hi, b_hi, r, s, plus, minus)                                        \
+    do {                                                                                           \
+        const __m128i rr = _mm_set1_epi32(r);                                                      \
+        plus = _mm_packs_epi32(_mm_srai_epi32(_mm_add_epi32(_mm_add_epi32(a_lo, b_lo), rr), s),    \
+                               _mm_srai_epi32(_mm_add_epi32(_mm_add_epi32(a_hi, b_hi), rr), s));   \
+        minus = _mm_packs_epi32(_mm_srai_epi32(_mm_add_epi32(_mm_sub_epi32(a_lo, b_lo), rr), s),   \
+                                _mm_srai_epi32(_mm_add_epi32(_mm_sub_epi32(a_hi, b_hi), rr), s));  \
+    } while (0)
+
+/*
+ * The 8x8 inverse DCT of inv_dct_cols + inv_dct_rows in SSE2, with the same sums, roundings and
+ * saturations, so the same results. Both passes run along rows (no transposes): the vertical one
+ * weighs whole coefficient rows, the horizontal one broadcasts pairs of a row's values against
+ * pairs of matrix rows. Pairs (u, u + 2) of the even and odd halves feed _mm_madd_epi16. Rows
+ * beyond max_v are not read (the caller may not have written them).
+ */
+static void inv8_sse2(const int32_t *coef, int16_t *res, int max_v)
+{
+    /* pairs (m[u][x], m[u + 2][x]) for x = 0..3 of the 8-point matrix (dct_matrices[1]) */
+    const __m128i e02 = _mm_setr_epi16(64, 83, 64, 36, 64, -36, 64, -83);
+    const __m128i e46 = _mm_setr_epi16(64, 36, -64, -83, -64, 83, 64, -36);
+    const __m128i o13 = _mm_setr_epi16(89, 75, 75, -18, 50, -89, 18, -50);
+    const __m128i o57 = _mm_setr_epi16(50, 18, -89, -50, 18, 75, 75, -89);
+    __m128i r[8];
+    for (int v = 0; v < 8; v++)
+        r[v] = v <= max_v ? row16(coef + 8 * v) : _mm_setzero_si128();
+    const __m128i r02l = _mm_unpacklo_epi16(r[0], r[2]), r02h = _mm_unpackhi_epi16(r[0], r[2]);
+    const __m128i r46l = _mm_unpacklo_epi16(r[4], r[6]), r46h = _mm_unpackhi_epi16(r[4], r[6]);
+    const __m128i r13l = _mm_unpacklo_epi16(r[1], r[3]), r13h = _mm_unpackhi_epi16(r[1], r[3]);
+    const __m128i r57l = _mm_unpacklo_epi16(r[5], r[7]), r57h = _mm_unpackhi_epi16(r[5], r[7]);
+    __m128i t[8];
+#define INV8_COL(y, imm)                                                                           \
+    do {                                                                                           \
+        const __m128i ca = _mm_shuffle_epi32(e02, imm), cb = _mm_shuffle_epi32(e46, imm);          \
+        const __m128i cc = _mm_shuffle_epi32(o13, imm), cd = _mm_shuffle_epi32(o57, imm);          \
+        const __m128i el = _mm_add_epi32(_mm_madd_epi16(r02l, ca), _mm_madd_epi16(r46l, cb));      \
+        const __m128i eh = _mm_add_epi32(_mm_madd_epi16(r02h, ca), _mm_madd_epi16(r46h, cb));      \
+        const __m128i ol = _mm_add_epi32(_mm_madd_epi16(r13l, cc), _mm_madd_epi16(r57l, cd));      \
+        const __m128i oh = _mm_add_epi32(_mm_madd_epi16(r13h, cc), _mm_madd_epi16(r57h, cd));      \
+        INV8_OUT(el, ol, eh, oh, 64, 7, t[y], t[7 - y]);                                           \
+    } while (0)
+    INV8_COL(0, 0x00);
+    INV8_COL(1, 0x55);
+    INV8_COL(2, 0xaa);
+    INV8_COL(3, 0xff);
+#undef INV8_COL
+    for (int y = 0; y < 8; y++) {
+        /* the row's values as 32-bit pairs (0, 2), (4, 6), (1, 3), (5, 7) */
+        __m128i v = _mm_shufflelo_epi16(t[y], _MM_SHUFFLE(3, 1, 2, 0));
+        v = _mm_shufflehi_epi16(v, _MM_SHUFFLE(3, 1, 2, 0));
+        v = _mm_shuffle_epi32(v, _MM_SHUFFLE(3, 1, 2, 0));
+        const __m128i e = _mm_add_epi32(_mm_madd_epi16(_mm_shuffle_epi32(v, 0x00), e02),
+                                        _mm_madd_epi16(_mm_shuffle_epi32(v, 0x55), e46));
+        const __m128i o = _mm_add_epi32(_mm_madd_epi16(_mm_shuffle_epi32(v, 0xaa), o13),
+                                        _mm_madd_epi16(_mm_shuffle_epi32(v, 0xff), o57));
+        const __m128i rr = _mm_set1_epi32(2048);
+        const __m128i lo = _mm_srai_epi32(_mm_add_epi32(_mm_add_epi32(e, o), rr), 12);
+        /* columns 7, 6, 5, 4, turned round */
+        const __m128i hi = _mm_shuffle_epi32(
+            _mm_srai_epi32(_mm_add_epi32(_mm_sub_epi32(e, o), rr), 12), _MM_SHUFFLE(0, 1, 2, 3));
+        _mm_storeu_si128((__m128i *)(void *)(res + 8 * y), _mm_packs_epi32(lo, hi));
+    }
+}
+#undef INV8_OUT
+#endif
+
 /* 4-point inverse of one line (stride st in and out) with the HEVC butterfly; exact sums. */
 static inline void inv4_dct_line(const int32_t *c, int cs, int32_t *o, int os, int add, int sh)
 {
@@ -367,8 +448,12 @@ IMZ_SIMD_CLONES static void dct_inv(const int32_t *coef, int16_t *res, int log2n
             inv_dct_rows(m, tmp, res, 4, 4);
             break;
         case 3:
+#ifdef HAVE_INV8_SSE2
+            inv8_sse2(coef, res, max_v);
+#else
             inv_dct_cols(m, coef, tmp, 8, nu, max_v);
             inv_dct_rows(m, tmp, res, 8, nr);
+#endif
             break;
         case 4:
             inv_dct_cols(m, coef, tmp, 16, nu, max_v);
