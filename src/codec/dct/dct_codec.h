@@ -161,13 +161,8 @@ typedef struct LossyTokens {
 } LossyTokens;
 /** Sets up an empty token list (tk zeroed by the caller). */
 void imz_lossy_tokens_init(LossyTokens *tk, ImzContext *ctx);
+/** Doubles the room for tokens (at least 2^16); -1 when out of memory (then nomem is set). */
 int imz_lossy_tokens_grow(LossyTokens *tk);
-static inline void imz_lossy_tok_push(LossyTokens *tk, unsigned v)
-{
-    if (tk->n == tk->cap && imz_lossy_tokens_grow(tk) < 0)
-        return;
-    tk->tok[tk->n++] = (uint16_t)v;
-}
 void imz_lossy_tokens_free(LossyTokens *tk);
 /** Appends the token section (§4): table stream length, the tables, the rANS stream. */
 int imz_lossy_tokens_write(LossyTokens *tk, ImzBuf *out);

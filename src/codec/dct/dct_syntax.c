@@ -272,6 +272,10 @@ static IMZ_ALWAYS_INLINE void put_tokens(LossyTokens *tk, const uint16_t *scan, 
                                          ptrdiff_t stride, int last, int span, int log2n, int t,
                                          int n)
 {
+    /* room for the block's tokens, at most one per position, so that the loop need not check */
+    if (tk->cap - tk->n < (size_t)last + 1 && imz_lossy_tokens_grow(tk) < 0)
+        return;
+    uint16_t *tok = tk->tok + tk->n;
     uint8_t tp4[LOSSY_TPL_STRIDE * LOSSY_TPL_STRIDE];
     memset(tp4, 0, LOSSY_TPL_STRIDE * (size_t)span);
     const int base = imz_lossy_tok_ctx(t, log2n - 2, 0, 0);
@@ -286,7 +290,7 @@ static IMZ_ALWAYS_INLINE void put_tokens(LossyTokens *tk, const uint16_t *scan, 
         const int k = base + imz_lossy_sig_ctx_pos(x, y) * 6 + nb;
         const unsigned sym = a < LOSSY_TOK_ESC ? a : LOSSY_TOK_ESC;
         tk->hist[k][sym]++;
-        imz_lossy_tok_push(tk, (unsigned)k << 5 | sym);
+        *tok++ = (uint16_t)(k << 5 | (int)sym);
         if (!a)
             continue;
         if (sym == LOSSY_TOK_ESC)
@@ -294,6 +298,7 @@ static IMZ_ALWAYS_INLINE void put_tokens(LossyTokens *tk, const uint16_t *scan, 
         imz_bitw_put(&tk->bits, v < 0, 1);
         tp4[y * LOSSY_TPL_STRIDE + x] = (uint8_t)(a < 4 ? a : 4);
     }
+    tk->n = (size_t)(tok - tk->tok);
 }
 
 static IMZ_ALWAYS_INLINE void put_coefs(ImzBacEnc *e, LossyCtx *c, const LossyScan *s,
