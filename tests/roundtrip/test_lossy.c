@@ -186,7 +186,8 @@ TEST(encoding_is_deterministic)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Effort 1 decides by heuristics instead of a search: it may cost some rate, within bounds. */
+/* Effort 1 decides by heuristics instead of a search and leaves out deblocking: it may cost some
+ * rate and some PSNR (about 0.8 dB at the same quality here), within bounds. */
 TEST(effort_1_stays_close_to_the_search_and_is_deterministic)
 {
     ImzImage img;
@@ -197,7 +198,7 @@ TEST(effort_1_stays_close_to_the_search_and_is_deterministic)
     REQUIRE(roundtrip(&img, "effort", "1", NULL, NULL, &s1, &p1, NULL) == IMZ_OK);
     REQUIRE(roundtrip(&img, "effort", "3", NULL, NULL, &s3, &p3, NULL) == IMZ_OK);
     printf("  effort 1: %zu bytes %.3f dB; effort 3: %zu bytes %.3f dB\n", s1, p1, s3, p3);
-    CHECK_MSG(p1 > p3 - 0.5, "effort 1 PSNR %.3f against %.3f", p1, p3);
+    CHECK_MSG(p1 > p3 - 1.2, "effort 1 PSNR %.3f against %.3f", p1, p3);
     CHECK_MSG(s1 < 1.35 * s3, "effort 1 %zu bytes against %zu", s1, s3);
     ImzOption o[2] = {{"effort", "1"}, {"quality", "40"}};
     CHECK(encodes_identically(&img, o, 2));
@@ -237,8 +238,8 @@ static void encode_direct(const ImzImage *img, int effort, ImzBuf *params, ImzBu
     REQUIRE(c->encode(test_ctx(), img, opt, params, payload) == IMZ_OK);
 }
 
-/* The search sets flag bit 2 (offsets on an image half flat and half noise); the offsets are in
- * the stream, so a decoder that ignored the flag would misread it. Effort 1 writes none. */
+/* Both encoders set flag bit 2 (offsets on an image half flat and half noise); the offsets are in
+ * the stream, so a decoder that ignored the flag would misread it. */
 TEST(quantiser_offsets_per_luma_superblock)
 {
     ImzImage img;
@@ -250,7 +251,7 @@ TEST(quantiser_offsets_per_luma_superblock)
     const ImzCodec *codec = imz_codec_by_name("lossy");
     ImzBuf params, payload;
     encode_direct(&img, 1, &params, &payload);
-    CHECK(params.len == 5 && !(params.data[1] & 4));
+    CHECK(params.len == 5 && (params.data[1] & 4));
     imz_buf_free(&params);
     imz_buf_free(&payload);
     encode_direct(&img, 3, &params, &payload);
