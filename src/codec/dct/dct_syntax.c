@@ -256,6 +256,14 @@ static IMZ_ALWAYS_INLINE int get_rem(ImzBacDec *d, int k, uint32_t *rem)
 
 /* The coefficient coder for a constant n, on a local copy of the encoder state (written back by
  * the caller) so that the compiler can keep it in registers. */
+/* The template's magnitudes capped at 4 (§5.3), summed: every position's context needs it. */
+static IMZ_ALWAYS_INLINE int capped_sum(const uint8_t *tp4, int x, int y)
+{
+    const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
+    return q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
+           q4[LOSSY_TPL_STRIDE + 1];
+}
+
 /* v >= 0 in Exp-Golomb of order 0 as raw bits: b ones and a zero, then the b bits of v + 1 below
  * its leading one. */
 static IMZ_ALWAYS_INLINE void put_eg0(LossyTokens *tk, uint32_t v)
@@ -283,9 +291,7 @@ static IMZ_ALWAYS_INLINE void put_tokens(LossyTokens *tk, const uint16_t *scan, 
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
         const int32_t v = lev[y * stride + x];
         const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
-        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
-                           q4[LOSSY_TPL_STRIDE + 1];
+        const int capped = capped_sum(tp4, x, y);
         const int nb = i == last ? 5 : imin((capped + 1) >> 1, 4);
         const int k = base + imz_lossy_sig_ctx_pos(x, y) * 6 + nb;
         const unsigned sym = a < LOSSY_TOK_ESC ? a : LOSSY_TOK_ESC;
@@ -345,9 +351,7 @@ static IMZ_ALWAYS_INLINE void put_coefs(ImzBacEnc *e, LossyCtx *c, const LossySc
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
         const int32_t v = lev[y * stride + x];
         const int a = v < 0 ? -v : v;
-        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
-        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
-                           q4[LOSSY_TPL_STRIDE + 1];
+        const int capped = capped_sum(tp4, x, y);
         if (i != last)
             imz_bac_put(e, &sig[imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)], a > 0);
         if (!a)
@@ -456,9 +460,7 @@ static IMZ_ALWAYS_INLINE int get_tokens(LossyTokDec *td, const uint16_t *scan, i
     int mu = 0, mv = 0, st = 0;
     for (int i = last; i >= 0; i--) {
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
-        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
-        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
-                           q4[LOSSY_TPL_STRIDE + 1];
+        const int capped = capped_sum(tp4, x, y);
         const int nb = i == last ? 5 : imin((capped + 1) >> 1, 4);
         uint32_t a = (uint32_t)tok_get(&r, &x1, tab + imz_lossy_sig_ctx_pos(x, y) * 6 + nb);
         if (!a)
@@ -522,9 +524,7 @@ static IMZ_ALWAYS_INLINE int get_coefs(ImzBacDec *d, LossyCtx *c, const LossySca
     int mu = 0, mv = 0;
     for (int i = last; i >= 0; i--) {
         const int p = scan[i], x = p & (n - 1), y = p >> log2n;
-        const uint8_t *q4 = tp4 + y * LOSSY_TPL_STRIDE + x;
-        const int capped = q4[1] + q4[2] + q4[LOSSY_TPL_STRIDE] + q4[2 * LOSSY_TPL_STRIDE] +
-                           q4[LOSSY_TPL_STRIDE + 1];
+        const int capped = capped_sum(tp4, x, y);
         if (i != last &&
             !imz_bac_get_select(d, &sig[imz_lossy_sig_ctx_pos(x, y)][imin((capped + 1) >> 1, 4)]))
             continue;
