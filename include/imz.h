@@ -56,11 +56,17 @@ typedef struct ImzImage {
     uint16_t *data;
 } ImzImage;
 
-/** Custom allocator; NULL at context creation means malloc/free. */
+/**
+ * Custom allocator; NULL at context creation means malloc/calloc/free. `zalloc` (may be NULL)
+ * returns zero-filled blocks: without it they are cleared after `alloc`, which touches every page,
+ * so a decoder given a file that announces a huge image pays for the whole image before it finds
+ * that the data is missing. Blocks from either are freed with `free`.
+ */
 typedef struct ImzAllocator {
     void *(*alloc)(void *opaque, size_t size);
     void (*free)(void *opaque, void *ptr);
     void *opaque;
+    void *(*zalloc)(void *opaque, size_t size);
 } ImzAllocator;
 
 typedef struct ImzContext ImzContext;
@@ -91,18 +97,18 @@ IMZ_API void imz_free(ImzContext *ctx, void *ptr);
 
 /** One named, numeric codec option. Choice options take one of the names in `choices`. */
 typedef struct ImzOptionInfo {
-    const char *name;            /**< CLI spelling without dashes, e.g. "predictor" */
+    const char *name; /**< CLI spelling without dashes, e.g. "predictor" */
     const char *help;
     double min, max, def;
     int is_integer;
-    const char *const *choices;  /**< NULL-terminated names for values 0..n-1, or NULL */
+    const char *const *choices; /**< NULL-terminated names for values 0..n-1, or NULL */
 } ImzOptionInfo;
 
 typedef struct ImzCodecInfo {
     const char *name;
     const char *summary;
-    int id;          /**< the codec id stored in .imz files */
-    int lossless;    /**< 1 if decode(encode(img)) == img for every accepted image */
+    int id;       /**< the codec id stored in .imz files */
+    int lossless; /**< 1 if decode(encode(img)) == img for every accepted image */
     int n_options;
     const ImzOptionInfo *options;
 } ImzCodecInfo;
@@ -159,8 +165,8 @@ typedef struct ImzMetrics {
     double psnr[IMZ_MAX_CHANNELS]; /**< per channel, dB; INFINITY when identical */
     double mse_all, psnr_all;      /**< over all channels */
     double psnr_y;                 /**< PSNR of BT.601 luma (RGB inputs), else = psnr_all */
-    double ssim;                   /**< mean SSIM over channels (Wang et al. 2004, 11x11 Gaussian) */
-    double peak;                   /**< 2^bit_depth - 1 */
+    double ssim; /**< mean SSIM over channels (Wang et al. 2004, 11x11 Gaussian) */
+    double peak; /**< 2^bit_depth - 1 */
 } ImzMetrics;
 
 /**

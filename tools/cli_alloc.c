@@ -47,7 +47,9 @@ typedef union BlockHeader {
     max_align_t align;
 } BlockHeader;
 
-void *imz_cli_alloc(size_t size)
+/* A block of size bytes; zeroed if asked (the mapped ones are zero-filled pages already, which the
+ * kernel supplies only when they are touched). */
+static void *block_alloc(size_t size, int zeroed)
 {
     const size_t hdr = sizeof(BlockHeader);
     if (size > SIZE_MAX - hdr - HUGE_PAGE)
@@ -57,8 +59,8 @@ void *imz_cli_alloc(size_t size)
         /* The data starts on a 2 MiB boundary (the header sits just before it), which is what lets
          * the kernel back the block with whole huge pages. */
         const size_t mapped = (hdr + size + 2 * HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-        uint8_t *base = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                             0);
+        uint8_t *base =
+            mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (base != MAP_FAILED) {
             uint8_t *data = (uint8_t *)(((uintptr_t)base + hdr + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
             madvise(data, (size + HUGE_PAGE / 2) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
@@ -69,12 +71,17 @@ void *imz_cli_alloc(size_t size)
         }
     }
 #endif
-    BlockHeader *h = malloc(hdr + (size ? size : 1));
+    BlockHeader *h = zeroed ? calloc(hdr + (size ? size : 1), 1) : malloc(hdr + (size ? size : 1));
     if (!h)
         return NULL;
     h->b.base = h;
     h->b.mapped = 0;
     return h + 1;
+}
+
+void *imz_cli_alloc(size_t size)
+{
+    return block_alloc(size, 0);
 }
 
 void imz_cli_free(void *ptr)
@@ -107,10 +114,16 @@ static void *ctx_alloc(void *opaque, size_t size)
     return imz_cli_alloc(size);
 }
 
+static void *ctx_zalloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    return block_alloc(size, 1);
+}
+
 static void ctx_free(void *opaque, void *ptr)
 {
     (void)opaque;
     imz_cli_free(ptr);
 }
 
-const ImzAllocator imz_cli_allocator = {ctx_alloc, ctx_free, NULL};
+const ImzAllocator imz_cli_allocator = {ctx_alloc, ctx_free, NULL, ctx_zalloc};

@@ -21,16 +21,26 @@ const char *imz_version_string(void)
 const char *imz_strerror(int status)
 {
     switch (status) {
-    case IMZ_OK: return "success";
-    case IMZ_ERR_INVALID_ARG: return "invalid argument";
-    case IMZ_ERR_NOMEM: return "out of memory";
-    case IMZ_ERR_CORRUPT: return "corrupt data";
-    case IMZ_ERR_TRUNCATED: return "truncated data";
-    case IMZ_ERR_UNSUPPORTED: return "unsupported feature";
-    case IMZ_ERR_LIMIT: return "over a resource limit";
-    case IMZ_ERR_IO: return "I/O error";
-    case IMZ_ERR_INTERNAL: return "internal error";
-    default: return "unknown error";
+    case IMZ_OK:
+        return "success";
+    case IMZ_ERR_INVALID_ARG:
+        return "invalid argument";
+    case IMZ_ERR_NOMEM:
+        return "out of memory";
+    case IMZ_ERR_CORRUPT:
+        return "corrupt data";
+    case IMZ_ERR_TRUNCATED:
+        return "truncated data";
+    case IMZ_ERR_UNSUPPORTED:
+        return "unsupported feature";
+    case IMZ_ERR_LIMIT:
+        return "over a resource limit";
+    case IMZ_ERR_IO:
+        return "I/O error";
+    case IMZ_ERR_INTERNAL:
+        return "internal error";
+    default:
+        return "unknown error";
     }
 }
 
@@ -38,6 +48,12 @@ static void *default_alloc(void *opaque, size_t size)
 {
     (void)opaque;
     return malloc(size ? size : 1);
+}
+
+static void *default_zalloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    return calloc(size ? size : 1, 1);
 }
 
 static void default_free(void *opaque, void *ptr)
@@ -51,7 +67,7 @@ int imz_context_create(ImzContext **out, const ImzAllocator *alloc)
     if (!out)
         return IMZ_ERR_INVALID_ARG;
     *out = NULL;
-    ImzAllocator a = {default_alloc, default_free, NULL};
+    ImzAllocator a = {default_alloc, default_free, NULL, default_zalloc};
     if (alloc) {
         if (!alloc->alloc || !alloc->free)
             return IMZ_ERR_INVALID_ARG;
@@ -117,11 +133,11 @@ void *imz_calloc(ImzContext *ctx, size_t n, size_t elem)
         imz_fail(ctx, IMZ_ERR_NOMEM, "allocation size overflows");
         return NULL;
     }
-    /* With the default allocator, calloc: large blocks come zeroed from the system and are only
+    /* Through zalloc (calloc by default): large blocks come zeroed from the system and are only
      * touched (and paid for) where they are used, so a decoder that gives up early on a file
      * announcing a huge image has not cleared it all. */
-    if (ctx->alloc.alloc == default_alloc) {
-        void *p = calloc(size ? size : 1, 1);
+    if (ctx->alloc.zalloc) {
+        void *p = ctx->alloc.zalloc(ctx->alloc.opaque, size);
         if (!p)
             imz_fail(ctx, IMZ_ERR_NOMEM, "out of memory (%zu bytes)", size);
         return p;

@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     Counter cnt = {0, 0};
-    ImzAllocator al = {count_alloc, count_free, &cnt};
+    ImzAllocator al = {count_alloc, count_free, &cnt, NULL};
     ImzContext *ctx;
     if (imz_context_create(&ctx, &al) != IMZ_OK) {
         free(file);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "test.h"
@@ -95,4 +96,34 @@ TEST(a_context_and_the_writers_run_on_it)
     imz_image_free(ctx, &back);
     imz_image_free(ctx, &img);
     imz_context_destroy(ctx);
+}
+
+static long peak_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* A file may announce a huge image over a few bytes of data: its zero-filled image must not be
+ * cleared (and paid for) up front, only where the decoder writes before it gives up. */
+TEST(zeroed_blocks_are_not_touched_up_front)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    SKIP("AddressSanitizer keeps its own accounting of large blocks");
+#else
+    ImzContext *ctx = NULL;
+    REQUIRE(imz_context_create(&ctx, &imz_cli_allocator) == IMZ_OK);
+    imz_set_max_pixels(ctx, (uint64_t)1 << 28);
+    const long before = peak_kib();
+    ImzImage img;
+    memset(&img, 0, sizeof img);
+    REQUIRE(imz_image_alloc(ctx, &img, 16384, 16384, 4, 16) == IMZ_OK); /* 2 GiB */
+    const size_t n = (size_t)16384 * 16384 * 4;
+    CHECK(img.data[0] == 0 && img.data[n / 2] == 0 && img.data[n - 1] == 0);
+    const long grown = peak_kib() - before;
+    CHECK_MSG(grown < 64 * 1024, "a 2 GiB image took %ld KiB of memory", grown);
+    imz_image_free(ctx, &img);
+    imz_context_destroy(ctx);
+#endif
 }

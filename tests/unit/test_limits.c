@@ -73,7 +73,7 @@ static size_t huge_header_file(uint8_t *f, uint32_t w, uint32_t h)
 TEST(huge_dimensions_refused_before_allocation)
 {
     Counter cnt = {0, 0, 0};
-    ImzAllocator al = {count_alloc, count_free, &cnt};
+    ImzAllocator al = {count_alloc, count_free, &cnt, NULL};
     ImzContext *ctx;
     REQUIRE(imz_context_create(&ctx, &al) == IMZ_OK);
     uint8_t f[64];
@@ -134,7 +134,7 @@ static void check_codec_memory(const char *codec, const ImzImage *src, int enc_t
     if (st != IMZ_OK)
         return;
     Counter cnt = {0, 0, 0};
-    ImzAllocator al = {count_alloc, count_free, &cnt};
+    ImzAllocator al = {count_alloc, count_free, &cnt, NULL};
     ImzContext *ctx;
     REQUIRE(imz_context_create(&ctx, &al) == IMZ_OK);
     cnt.peak = cnt.cur; /* the context itself is not the decoder's */
