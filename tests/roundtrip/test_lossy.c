@@ -238,16 +238,25 @@ static void encode_direct(const ImzImage *img, int effort, ImzBuf *params, ImzBu
     REQUIRE(c->encode(test_ctx(), img, opt, params, payload) == IMZ_OK);
 }
 
+/* An RGB image whose left half is a smooth ramp and whose right half is noise: flat and busy
+ * superblocks side by side. Returns 0 or -1 like test_make_image. */
+static int half_flat_image(ImzImage *img, uint32_t w, uint32_t h, uint32_t seed)
+{
+    if (test_make_image(img, "noise", w, h, 3, 8, seed) != 0)
+        return -1;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w / 2; x++)
+            for (int c = 0; c < 3; c++)
+                img->data[((size_t)y * w + x) * 3 + c] = (uint16_t)(60 + x + y + 20 * c);
+    return 0;
+}
+
 /* Both encoders set flag bit 2 (offsets on an image half flat and half noise); the offsets are in
  * the stream, so a decoder that ignored the flag would misread it. */
 TEST(quantiser_offsets_per_luma_superblock)
 {
     ImzImage img;
-    REQUIRE(test_make_image(&img, "noise", 128, 64, 3, 8, 9) == 0);
-    for (uint32_t y = 0; y < img.height; y++)
-        for (uint32_t x = 0; x < 64; x++)
-            for (int c = 0; c < 3; c++)
-                img.data[((size_t)y * img.width + x) * 3 + c] = (uint16_t)(60 + x + y + 20 * c);
+    REQUIRE(half_flat_image(&img, 128, 64, 9) == 0);
     const ImzCodec *codec = imz_codec_by_name("lossy");
     ImzBuf params, payload;
     encode_direct(&img, 1, &params, &payload);
@@ -278,11 +287,7 @@ TEST(quantiser_offsets_per_luma_superblock)
 TEST(effort_1_token_section)
 {
     ImzImage img;
-    REQUIRE(test_make_image(&img, "noise", 96, 40, 3, 8, 4) == 0);
-    for (uint32_t y = 0; y < img.height; y++)
-        for (uint32_t x = 0; x < 48; x++)
-            for (int c = 0; c < 3; c++)
-                img.data[((size_t)y * img.width + x) * 3 + c] = (uint16_t)(30 + 3 * x + y + 9 * c);
+    REQUIRE(half_flat_image(&img, 96, 40, 4) == 0);
     const ImzCodec *codec = imz_codec_by_name("lossy");
     ImzBuf params, payload;
     encode_direct(&img, 3, &params, &payload);
