@@ -16,7 +16,7 @@
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 4
+#define LL_FORMAT_VERSION 5
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
@@ -45,13 +45,18 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 #define LL_NDEC (2 * LL_MAXK + 1) /* mixed decisions: zero, exponent, mantissa, sign */
 #define LL_MIX_RATE 9             /* learning rate of the palette profile's mixers (§11) */
 #define LL_RES_MIX_RATE 20        /* learning rate of the residual model's mixers (§5) */
+#define LL_HEAVY_MIX_RATE 10      /* ... in the heavy model, which sums four weight vectors */
 #define LL_NWSET 432              /* first weight sets: energy class and sides of W, N, NE (§8) */
 #define LL_NWSET2 LL_NCTXC        /* second weight sets, added to the first: model C's context */
-#define LL_MIX_IN 8               /* bias + up to 6 cells */
+#define LL_MIX_IN 8               /* bias + up to 7 cells */
 #define LL_CELLS_NORMAL 4         /* cells mixed per decision: models A, B, E, G */
-#define LL_CELLS_HEAVY 6          /* ... and F, D */
+#define LL_CELLS_HEAVY 7          /* ... and F, D, H */
 #define LL_APM_RATE 6
 #define LL_NAPM LL_NSIDE /* APM rows: model G's context */
+#define LL_NLEVEL 32     /* intensity classes of the heavy model: square root of the level (§8) */
+#define LL_NCTXH (LL_NLEVEL * LL_NQ) /* model H: intensity class and error energy */
+#define LL_NLSET (LL_NLEVEL * 8)     /* heavy weight sets and APM rows by intensity */
+#define LL_NTSET 256                 /* heavy weight sets by texture (§8) */
 #define LL_NLMS 8
 #define LL_LMS_MU 16
 #define LL_MIX_SHIFT 16
@@ -97,6 +102,18 @@ typedef struct LlModel {
     int32_t bias_cnt[LL_NBIAS];
 } LlModel;
 
+/* The heavy model's further state (§8): model H, two more weight tables and a second APM.
+ * Allocated only for heavy streams, so that the normal model keeps its 1.4 MB per plane. */
+typedef struct LlHeavyModel {
+    ImzBacCell zeroh[LL_NCTXH];
+    ImzBacCell signh[LL_NCTXH];
+    ImzBacCell expoh[LL_NCTXH][LL_MAXK];
+    ImzBacCell manth[LL_NCTXH][LL_MAXK];
+    int32_t mixw3[LL_NLSET][LL_NDEC][LL_MIX_IN];
+    int32_t mixw4[LL_NTSET][LL_NDEC][LL_MIX_IN];
+    uint16_t apm2[LL_NLSET][LL_NDEC][33];
+} LlHeavyModel;
+
 typedef struct LlPlane {
     int32_t lo, hi; /* every value of the plane lies in [lo, hi] */
     int32_t *v[3];  /* rows y, y-1, y-2 (rotating), LL_PAD samples of padding each side */
@@ -106,6 +123,7 @@ typedef struct LlPlane {
     int ref[3];
     int alpha; /* plane holding alpha (coded earlier), or -1 */
     LlModel *m;
+    LlHeavyModel *h; /* heavy model only, else NULL */
 } LlPlane;
 
 typedef struct LlCoder {
@@ -117,6 +135,7 @@ typedef struct LlCoder {
     int32_t *mem; /* one block for every row buffer */
     int16_t stretch[4096];
     int16_t squash[4095];
+    uint8_t isqrt[1024]; /* floor(sqrt(i)): the heavy model's intensity classes */
     int status; /* IMZ_OK or IMZ_ERR_CORRUPT (decoding) */
 } LlCoder;
 
@@ -124,13 +143,14 @@ typedef struct LlCoder {
  *  `rows` rows, so that they do not learn the image from nothing. */
 typedef struct LlWarmStart {
     uint32_t rows;   /* 0: every group starts from fresh models */
-    int n_planes;
+    int n_planes, heavy;
     LlModel *models; /* group 0's models, one per plane, once `ready` is open */
+    LlHeavyModel *heavy_models; /* and their heavy parts, if heavy */
     ImzLatch ready;
 } LlWarmStart;
 
-/** Sets up a warm start after `rows` rows (0: none) for n_planes planes. */
-int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_planes);
+/** Sets up a warm start after `rows` rows (0: none) for n_planes planes of the given model. */
+int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_planes, int heavy);
 void imz_ll_warm_free(ImzContext *ctx, LlWarmStart *ws);
 /** Group 0, after coding its `done`-th row: hands its models over once `done` reaches ws->rows.
  *  Group 0 must also call imz_latch_open(&ws->ready, 0) when it stops, so no group waits on a

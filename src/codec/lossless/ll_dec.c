@@ -169,7 +169,7 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
                         (unsigned long long)warm);
     LlWarmStart ws;
     DecJob *jobs = imz_calloc(ctx, (size_t)ng, sizeof(DecJob));
-    st = imz_ll_warm_init(ctx, &ws, (uint32_t)warm, si->n_planes);
+    st = imz_ll_warm_init(ctx, &ws, (uint32_t)warm, si->n_planes, si->heavy);
     if (!jobs || st) {
         imz_ll_warm_free(ctx, &ws);
         imz_mem_free(ctx, jobs);

@@ -397,7 +397,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     int n_groups = imz_ll_plan_groups(img->height, imz_thread_count(ctx), &warm, groups);
     LlWarmStart ws;
     EncJob *jobs = imz_calloc(ctx, (size_t)n_groups, sizeof(EncJob));
-    st = imz_ll_warm_init(ctx, &ws, warm, si->n_planes);
+    st = imz_ll_warm_init(ctx, &ws, warm, si->n_planes, si->heavy);
     if (!jobs || st) {
         imz_ll_warm_free(ctx, &ws);
         imz_mem_free(ctx, jobs);

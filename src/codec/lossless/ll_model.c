@@ -87,6 +87,11 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     if (!c->mem)
         return IMZ_ERR_NOMEM;
     imz_ll_build_tables(c->stretch, c->squash);
+    for (int i = 0, r = 0; i < 1024; i++) {
+        if ((r + 1) * (r + 1) <= i)
+            r++;
+        c->isqrt[i] = (uint8_t)r;
+    }
     int32_t span = 1;
     for (int p = 0; p < lay->n_planes; p++)
         span = imax(span, lay->hi[p] - lay->lo[p]);
@@ -112,7 +117,8 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
         for (int q = first_colour; q < p; q++)
             pl->ref[pl->n_ref++] = q;
         pl->m = imz_malloc(ctx, sizeof(LlModel));
-        if (!pl->m) {
+        pl->h = c->heavy ? imz_malloc(ctx, sizeof(LlHeavyModel)) : NULL;
+        if (!pl->m || (c->heavy && !pl->h)) {
             imz_ll_coder_free(ctx, c);
             return IMZ_ERR_NOMEM;
         }
@@ -128,10 +134,23 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
                     md->mixw[i][j][k] = 66000 / (c->heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL);
             }
         memset(md->mixw2, 0, sizeof md->mixw2);
+        for (int k = 0; k < 33; k++)
+            md->apm[0][0][k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
         for (int i = 0; i < LL_NAPM; i++)
             for (int j = 0; j < LL_NDEC; j++)
-                for (int k = 0; k < 33; k++)
-                    md->apm[i][j][k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
+                memcpy(md->apm[i][j], md->apm[0][0], sizeof md->apm[0][0]);
+        if (pl->h) {
+            LlHeavyModel *hm = pl->h;
+            ImzBacCell *hc = (ImzBacCell *)hm;
+            size_t n_hc = offsetof(LlHeavyModel, mixw3) / sizeof(ImzBacCell);
+            for (size_t i = 0; i < n_hc; i++)
+                imz_bac_cell_init(&hc[i]);
+            memset(hm->mixw3, 0, sizeof hm->mixw3);
+            memset(hm->mixw4, 0, sizeof hm->mixw4);
+            for (int i = 0; i < LL_NLSET; i++)
+                for (int j = 0; j < LL_NDEC; j++)
+                    memcpy(hm->apm2[i][j], md->apm[0][0], sizeof md->apm[0][0]);
+        }
         memset(md->bias_sum, 0, sizeof md->bias_sum);
         memset(md->lms, 0, sizeof md->lms);
         memset(md->lsc, 0, sizeof md->lsc);
@@ -147,22 +166,31 @@ void imz_ll_coder_free(ImzContext *ctx, LlCoder *c)
 {
     for (int p = 0; p < c->n_planes; p++) {
         imz_mem_free(ctx, c->plane[p].m);
+        imz_mem_free(ctx, c->plane[p].h);
         c->plane[p].m = NULL;
+        c->plane[p].h = NULL;
     }
     imz_mem_free(ctx, c->mem);
     c->mem = NULL;
 }
 
-int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_planes)
+int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_planes, int heavy)
 {
     ws->rows = rows;
     ws->n_planes = n_planes;
+    ws->heavy = heavy;
     ws->models = NULL;
+    ws->heavy_models = NULL;
     imz_latch_init(&ws->ready);
     if (rows) {
         ws->models = imz_malloc_array(ctx, (size_t)n_planes, sizeof(LlModel));
         if (!ws->models)
             return IMZ_ERR_NOMEM;
+        if (heavy) {
+            ws->heavy_models = imz_malloc_array(ctx, (size_t)n_planes, sizeof(LlHeavyModel));
+            if (!ws->heavy_models)
+                return IMZ_ERR_NOMEM;
+        }
     }
     return IMZ_OK;
 }
@@ -170,7 +198,9 @@ int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_plan
 void imz_ll_warm_free(ImzContext *ctx, LlWarmStart *ws)
 {
     imz_mem_free(ctx, ws->models);
+    imz_mem_free(ctx, ws->heavy_models);
     ws->models = NULL;
+    ws->heavy_models = NULL;
     imz_latch_destroy(&ws->ready);
 }
 
@@ -178,8 +208,11 @@ void imz_ll_warm_give(LlWarmStart *ws, const LlCoder *c, uint32_t done)
 {
     if (done != ws->rows || !ws->models)
         return;
-    for (int p = 0; p < ws->n_planes; p++)
+    for (int p = 0; p < ws->n_planes; p++) {
         memcpy(&ws->models[p], c->plane[p].m, sizeof(LlModel));
+        if (ws->heavy_models)
+            memcpy(&ws->heavy_models[p], c->plane[p].h, sizeof(LlHeavyModel));
+    }
     imz_latch_open(&ws->ready, 1);
 }
 
@@ -189,8 +222,11 @@ int imz_ll_warm_take(LlWarmStart *ws, LlCoder *c)
         return 1;
     if (!imz_latch_wait(&ws->ready))
         return 0;
-    for (int p = 0; p < ws->n_planes; p++)
+    for (int p = 0; p < ws->n_planes; p++) {
         memcpy(c->plane[p].m, &ws->models[p], sizeof(LlModel));
+        if (ws->heavy_models)
+            memcpy(c->plane[p].h, &ws->heavy_models[p], sizeof(LlHeavyModel));
+    }
     return 1;
 }
 
@@ -282,34 +318,63 @@ static inline int32_t cell_st(const int16_t *st, uint32_t p16)
     return st[p16 >> 4];
 }
 
-/* Codes one bit with the estimates of n cells mixed in the logistic domain, then refined by an
- * interpolated secondary estimate (§5). The weights are the sum of two vectors picked by different
- * contexts and trained by the same step: half the cost of two mixers averaged, and faster learning
- * than one mixer over the product of the two contexts. */
-static IMZ_ALWAYS_INLINE int mix_bit(LlCoder *c, const int dec, int bit, ImzBacCell *const *cell,
-                                     const int n, int32_t *wt, int32_t *wt2, uint16_t *apm)
+/* The weight vectors and secondary-estimate rows one sample's decisions use (§5). */
+typedef struct LlMixSel {
+    int32_t (*w1)[LL_MIX_IN], (*w2)[LL_MIX_IN], (*w3)[LL_MIX_IN], (*w4)[LL_MIX_IN];
+    uint16_t (*apm)[33], (*apm2)[33];
+} LlMixSel;
+
+static IMZ_ALWAYS_INLINE void apm_update(uint16_t *a, int32_t ai, int32_t aw, int bit)
 {
+    int32_t target = bit ? 65535 : 0;
+    a[ai] = (uint16_t)(a[ai] + (((target - a[ai]) * (128 - aw)) >> (7 + LL_APM_RATE)));
+    a[ai + 1] = (uint16_t)(a[ai + 1] + (((target - a[ai + 1]) * aw) >> (7 + LL_APM_RATE)));
+}
+
+/* Codes decision `dd` with the estimates of the cells mixed in the logistic domain, then refined
+ * by interpolated secondary estimates (§5). The weights are the sum of two vectors (four in the
+ * heavy model) picked by different contexts and trained by the same step: cheaper than as many
+ * mixers averaged, and faster learning than one mixer over the product of the contexts. */
+static IMZ_ALWAYS_INLINE int mix_bit(LlCoder *c, const int dec, const int heavy, int bit,
+                                     ImzBacCell *const *cell, const LlMixSel *sel, int dd)
+{
+    const int n = heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL;
     const int16_t *st = c->stretch;
     int32_t in[LL_MIX_IN];
     in[0] = 256;
     for (int i = 0; i < n; i++)
         in[1 + i] = cell_st(st, cell[i]->fast);
     const int n_in = 1 + n;
+    int32_t *w1 = sel->w1[dd], *w2 = sel->w2[dd];
+    int32_t *w3 = heavy ? sel->w3[dd] : NULL, *w4 = heavy ? sel->w4[dd] : NULL;
     int32_t ws[LL_MIX_IN];
     for (int i = 0; i < n_in; i++)
-        ws[i] = wt[i] + wt2[i];
+        ws[i] = heavy ? w1[i] + w2[i] + w3[i] + w4[i] : w1[i] + w2[i];
     int32_t d = imz_ll_mix_dot(ws, in, n_in);
     int32_t p12 = c->squash[d + 2047];
     /* Secondary estimate: 33 buckets over the stretched mix, linear interpolation. */
     int32_t ai = (d + 2048) >> 7, aw = (d + 2048) & 127;
-    int32_t pa = (apm[ai] * (128 - aw) + apm[ai + 1] * aw) >> 7; /* 16-bit */
-    bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, (uint32_t)(p12 * 16 + pa) >> 1);
-    /* the same step for both vectors */
-    imz_ll_mix_train(wt, in, n_in, bit, p12, LL_RES_MIX_RATE);
-    imz_ll_mix_train(wt2, in, n_in, bit, p12, LL_RES_MIX_RATE);
-    int32_t target = bit ? 65535 : 0;
-    apm[ai] = (uint16_t)(apm[ai] + (((target - apm[ai]) * (128 - aw)) >> (7 + LL_APM_RATE)));
-    apm[ai + 1] = (uint16_t)(apm[ai + 1] + (((target - apm[ai + 1]) * aw) >> (7 + LL_APM_RATE)));
+    uint16_t *a1 = sel->apm[dd];
+    int32_t pa = (a1[ai] * (128 - aw) + a1[ai + 1] * aw) >> 7; /* 16-bit */
+    uint32_t p16;
+    if (heavy) {
+        uint16_t *a2 = sel->apm2[dd];
+        int32_t pb = (a2[ai] * (128 - aw) + a2[ai + 1] * aw) >> 7;
+        p16 = (uint32_t)(p12 * 32 + pa + pb) >> 2;
+    } else {
+        p16 = (uint32_t)(p12 * 16 + pa) >> 1;
+    }
+    bit = imz_ll_code_bit(&c->enc, &c->dec, dec, bit, p16);
+    /* the same step for every vector */
+    const int rate = heavy ? LL_HEAVY_MIX_RATE : LL_RES_MIX_RATE;
+    imz_ll_mix_train(w1, in, n_in, bit, p12, rate);
+    imz_ll_mix_train(w2, in, n_in, bit, p12, rate);
+    if (heavy) {
+        imz_ll_mix_train(w3, in, n_in, bit, p12, rate);
+        imz_ll_mix_train(w4, in, n_in, bit, p12, rate);
+        apm_update(sel->apm2[dd], ai, aw, bit);
+    }
+    apm_update(a1, ai, aw, bit);
     for (int i = 0; i < n; i++)
         cell_update_mixed(cell[i], bit);
     return bit;
@@ -334,6 +399,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
 {
     LlPlane *pl = &c->plane[p];
     LlModel *m = pl->m;
+    LlHeavyModel *hm = pl->h;
     const int w = c->width;
     int32_t *v0 = pl->v[0] + LL_PAD;
     const int32_t *v1 = pl->v[1] + LL_PAD, *v2 = pl->v[2] + LL_PAD;
@@ -546,10 +612,20 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         sgt = sgt * 8 + (qe >> 2);
         int wset = (q >> 3) * 108 + (side_mag(heavy ? sl : sw) >> 1) * 18 +
                    (side_mag(sn) >> 1) * 3 + (side_mag(sne) >> 2);
-        int32_t(*mw)[LL_MIX_IN] = m->mixw[wset];
-        int32_t(*mw2)[LL_MIX_IN] = m->mixw2[clsc];
-        const int nm = heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL;
-        int apc = clsg;
+        LlMixSel sel = {m->mixw[wset], m->mixw2[clsc], NULL, NULL, m->apm[clsg], NULL};
+        int clsh = 0;
+        if (heavy) {
+            /* Intensity (model H, third weights, second APM): in scans and linear-light photos
+             * the noise grows with the signal, which the local error energy only learns after
+             * the fact. */
+            uint32_t t = (uint32_t)(pc - lo8) * 1024u / (uint32_t)(hi8 - lo8 + 1);
+            int lv = c->isqrt[t];
+            clsh = lv * LL_NQ + qe;
+            int lset = lv * 8 + (qe >> 2);
+            sel.w3 = hm->mixw3[lset];
+            sel.apm2 = hm->apm2[lset];
+            sel.w4 = hm->mixw4[(bctx & 31) * 8 + rq];
+        }
 
         /* §7 residual. */
         int32_t v = 0, r = 0;
@@ -566,9 +642,10 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         if (fast) {
             nz = CODE(&m->zero[cls], r != 0);
         } else {
-            ImzBacCell *cz[6] = {&m->zero[cls],   &m->zerob[clsb], &m->zeroe[clse],
-                                 &m->zerog[clsg], &m->zerof[clsf], &m->zerod[clsd]};
-            nz = mix_bit(c, dec, r != 0, cz, nm, mw[0], mw2[0], m->apm[apc][0]);
+            ImzBacCell *cz[7] = {&m->zero[cls],   &m->zerob[clsb], &m->zeroe[clse],
+                                 &m->zerog[clsg], &m->zerof[clsf], &m->zerod[clsd],
+                                 heavy ? &hm->zeroh[clsh] : NULL};
+            nz = mix_bit(c, dec, heavy, r != 0, cz, &sel, 0);
         }
         if (nz) {
             int neg;
@@ -579,11 +656,11 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             else if (fast)
                 neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
             else {
-                ImzBacCell *cs[6] = {&m->sign[cls >> 2][frac][rs], &m->signt[sgt],
+                ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs], &m->signt[sgt],
                                      &m->signe[sw * 24 + sn],      &m->signg[sg1 * 24 + sg2],
-                                     &m->signf[sne * 24 + snw],    &m->signd[sgd]};
-                neg = mix_bit(c, dec, eneg, cs, nm, mw[2 * LL_MAXK], mw2[2 * LL_MAXK],
-                              m->apm[apc][2 * LL_MAXK]);
+                                     &m->signf[sne * 24 + snw],    &m->signd[sgd],
+                                     heavy ? &hm->signh[clsh] : NULL};
+                neg = mix_bit(c, dec, heavy, eneg, cs, &sel, 2 * LL_MAXK);
             }
             uint32_t amax = (uint32_t)(neg ? P - lo : hi - P);
             int kmax = ulog2(amax), k = 0;
@@ -592,10 +669,11 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                     k++;
             } else {
                 while (k < kmax) {
-                    ImzBacCell *ce[6] = {&m->expo[cls][k],   &m->expob[clsb][k],
+                    ImzBacCell *ce[7] = {&m->expo[cls][k],   &m->expob[clsb][k],
                                          &m->expoe[clse][k], &m->expog[clsg][k],
-                                         &m->expof[clsf][k], &m->expod[clsd][k]};
-                    if (!mix_bit(c, dec, ek > k, ce, nm, mw[1 + k], mw2[1 + k], m->apm[apc][1 + k]))
+                                         &m->expof[clsf][k], &m->expod[clsd][k],
+                                         heavy ? &hm->expoh[clsh][k] : NULL};
+                    if (!mix_bit(c, dec, heavy, ek > k, ce, &sel, 1 + k))
                         break;
                     k++;
                 }
@@ -606,11 +684,11 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 if (fast) {
                     b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
                 } else {
-                    ImzBacCell *cm[6] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
+                    ImzBacCell *cm[7] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
                                          &m->mante[clse][k],  &m->mantg[clsg][k],
-                                         &m->mantf[clsf][k],  &m->mantd[clsd][k]};
-                    b1 = mix_bit(c, dec, (int)(ea >> (k - 1)) & 1, cm, nm, mw[LL_MAXK + k],
-                                 mw2[LL_MAXK + k], m->apm[apc][LL_MAXK + k]);
+                                         &m->mantf[clsf][k],  &m->mantd[clsd][k],
+                                         heavy ? &hm->manth[clsh][k] : NULL};
+                    b1 = mix_bit(c, dec, heavy, (int)(ea >> (k - 1)) & 1, cm, &sel, LL_MAXK + k);
                 }
                 a = 2 + (uint32_t)b1;
                 if (k >= 2) {
