@@ -119,14 +119,16 @@ TEST(max_pixels_can_be_lowered_and_raised)
     imz_context_destroy(ctx);
 }
 
-/* Decodes, on one thread, codec's stream of src encoded with enc_threads threads. */
-static void check_codec_memory(const char *codec, const ImzImage *src, int enc_threads)
+/* Decodes, on one thread, codec's stream of src encoded with enc_threads threads and the given
+ * options. */
+static void check_codec_memory_opts(const char *codec, const ImzImage *src, int enc_threads,
+                                    const ImzOption *opts, size_t n_opts)
 {
     ImzContext *enc = test_ctx();
     uint8_t *buf;
     size_t len;
     imz_set_threads(enc, enc_threads);
-    int st = imz_encode(enc, src, codec, NULL, 0, &buf, &len);
+    int st = imz_encode(enc, src, codec, opts, n_opts, &buf, &len);
     imz_set_threads(enc, 1);
     if (st == IMZ_ERR_INVALID_ARG)
         return; /* the codec does not take this shape */
@@ -160,6 +162,11 @@ static void check_codec_memory(const char *codec, const ImzImage *src, int enc_t
     imz_free(enc, buf);
 }
 
+static void check_codec_memory(const char *codec, const ImzImage *src, int enc_threads)
+{
+    check_codec_memory_opts(codec, src, enc_threads, NULL, 0);
+}
+
 TEST(decoder_memory_is_bounded)
 {
     static const struct {
@@ -185,4 +192,17 @@ TEST(decoder_memory_is_bounded)
         check_codec_memory("lossless", &img, 2);
         imz_image_free(test_ctx(), &img);
     }
+}
+
+/* The heavy model's tables (effort 7-9) are twice the normal model's; with four planes and two
+ * row groups the decoder holds two copies of them, the largest image-independent state of any
+ * stream (§2.3 of docs/SECURITY.md). */
+TEST(heavy_lossless_decoder_memory_is_bounded)
+{
+    ImzImage img;
+    REQUIRE(test_make_image(&img, "gauss", 96, 64, 4, 8, 5) == 0);
+    const ImzOption heavy[] = {{"effort", "9"}};
+    check_codec_memory_opts("lossless", &img, 1, heavy, 1);
+    check_codec_memory_opts("lossless", &img, 2, heavy, 1);
+    imz_image_free(test_ctx(), &img);
 }
