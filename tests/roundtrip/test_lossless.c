@@ -120,6 +120,37 @@ TEST(lossless_constant_and_flat_cost_almost_nothing)
     imz_image_free(test_ctx(), &img);
 }
 
+/* Values at the ends of a plane's range, far from their prediction (air in a scan, clipped
+ * highlights), take the edge flag of §8; the rest of the top octave is coded as before. */
+TEST(lossless_values_at_the_range_ends)
+{
+    static const struct {
+        int channels, depth;
+    } shapes[] = {{1, 12}, {3, 8}, {1, 16}, {2, 10}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        ImzImage img = {0};
+        REQUIRE(!test_make_image(&img, "gradient", 96, 64, shapes[s].channels, shapes[s].depth, 3));
+        uint16_t maxval = (uint16_t)((1u << shapes[s].depth) - 1);
+        uint32_t lcg = 12345;
+        size_t n = (size_t)img.width * img.height * (size_t)img.channels;
+        for (size_t i = 0; i < n; i++) {
+            lcg = lcg * 1103515245u + 12345u;
+            uint32_t u = (lcg >> 16) % 100;
+            if (u < 4)
+                img.data[i] = 0;
+            else if (u < 7)
+                img.data[i] = maxval;
+            else if (u < 8)
+                img.data[i] = (uint16_t)(maxval - 1); /* next to the end, coded without the flag */
+        }
+        static const int efforts[] = {2, 5, 9};
+        for (size_t e = 0; e < sizeof efforts / sizeof efforts[0]; e++)
+            CHECK_MSG(roundtrip(&img, efforts[e], 1, 1) > 0, "%d channels, %d bits, effort %d",
+                      shapes[s].channels, shapes[s].depth, efforts[e]);
+        imz_image_free(test_ctx(), &img);
+    }
+}
+
 TEST(lossless_alpha_hidden_colour)
 {
     /* Left half opaque noise-free gradient, right half fully transparent. The hidden colour is

@@ -90,6 +90,7 @@ typedef struct LlModel {
     ImzBacCell expo[LL_NCTX][LL_MAXK];
     ImzBacCell mant[LL_NCTX][LL_MAXK][3];
     ImzBacCell mlow[LL_MAXK][LL_MAXK];
+    ImzBacCell edge[2][LL_MAXK][5]; /* residual reaches the plane's range: [sign][k][neighbours] */
     int32_t mixw[LL_NWSET][LL_NDEC][LL_MIX_IN];
     int32_t mixw2[LL_NWSET2][LL_NDEC][LL_MIX_IN];
     uint16_t apm[LL_NAPM][LL_NDEC][33];

@@ -679,7 +679,18 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 }
             }
             uint32_t a = 1;
-            if (k >= 1) {
+            /* In the top octave, a flag for a value at the end of the plane's range: air in CT
+             * and X-ray scans, clipped highlights in photos. Such a value is far from any
+             * prediction near its edge, and its low bits cost as much as noise. */
+            int at_edge = 0;
+            if (k >= 1 && k == kmax) {
+                int32_t end = neg ? lo : hi;
+                int ne = (W == end) + (N == end) + (NW == end) + (NE == end);
+                at_edge = CODE(&m->edge[neg][k][ne], ea == amax);
+                if (at_edge)
+                    a = amax;
+            }
+            if (k >= 1 && !at_edge) {
                 int b1;
                 if (fast) {
                     b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
@@ -698,7 +709,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 }
             }
             if (dec) {
-                if (a > amax)
+                if (a > amax || (a == amax && k >= 1 && !at_edge))
                     return IMZ_ERR_CORRUPT;
                 r = neg ? -(int32_t)a : (int32_t)a;
             }
