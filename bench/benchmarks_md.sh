@@ -4,7 +4,8 @@
 #
 # Writes BENCHMARKS.md (on stdout) from one or more result folders under bench/results, each
 # holding what `imz bench --out` wrote (summary.md, results.csv, rd_*.svg), with the check of
-# the standard codecs against the anchor measurements.
+# the standard codecs against the anchor measurements, or another summary.md with its own
+# heading (bench/gray16.sh's).
 # Usage: bench/benchmarks_md.sh bench/results/NAME... > BENCHMARKS.md
 root=$(cd "$(dirname "$0")/.." && pwd)
 cat <<'HEAD'
@@ -32,7 +33,11 @@ for d in "$@"; do
     rel=${d#"$root"/}
     echo
     # a folder may carry its own heading and note (title.md), else its name is the heading
-    if [ -f "$d/title.md" ]; then cat "$d/title.md"; else echo "## $name"; fi
+    if [ -f "$d/title.md" ]; then
+        cat "$d/title.md"
+    elif ! grep -q '^## ' "$d/summary.md"; then
+        echo "## $name"
+    fi
     echo
     [ -f "$d/rd_psnr.svg" ] && echo "![PSNR against bpp]($rel/rd_psnr.svg)" && echo
     [ -f "$d/rd_ssim.svg" ] && echo "![SSIM against bpp]($rel/rd_ssim.svg)" && echo

@@ -3,8 +3,9 @@
 # SPDX-FileCopyrightText: imz authors
 #
 # `make bench`: imz and the standard codecs on Kodak at every setting, then the committed summary
-# (bench/results/kodak: tables, CSV and SVG plots), the HTML report (BUILD/bench-kodak/report.html)
-# and BENCHMARKS.md. Takes tens of minutes on two cores (AVIF, WebP -z 9 and JPEG XL -e 9).
+# (bench/results/kodak: tables, CSV and SVG plots), the HTML report (BUILD/bench-kodak/report.html),
+# the 16-bit comparison (bench/gray16.sh into bench/results/gray16) and BENCHMARKS.md. Takes tens
+# of minutes on two cores (AVIF, WebP -z 9 and JPEG XL -e 9).
 # Usage: bench/kodak.sh [BUILD]   (KODAK=DIR, REPEAT=R (default 3), JOBS=N (default 2))
 set -e
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,5 +32,17 @@ All 24 images, \`REPEAT=${REPEAT:-3} JOBS=${JOBS:-2} make bench\` on this machin
 \`imz bench $kodak --against all,jxl-e3,jxl-e9 --repeat ${REPEAT:-3} -j ${JOBS:-2}\`. With more
 than one job, jobs run side by side, so speeds are only comparable within this table.
 EOF
-"$root/bench/benchmarks_md.sh" "$root/bench/results/kodak" >"$root/BENCHMARKS.md"
-echo "bench: wrote BENCHMARKS.md, bench/results/kodak and $out/report.html"
+# 16-bit grayscale: imz against JPEG-LS, JPEG 2000 and JPEG XL on ../shared/data/gray16
+if [ -d "$root/../shared/data/gray16" ]; then
+    "$root/bench/gray16.sh" "$root/../shared/data/gray16" "$build/bench-gray16"
+    mkdir -p "$root/bench/results/gray16"
+    cp "$build/bench-gray16/summary.md" "$build/bench-gray16/results.tsv" "$root/bench/results/gray16/"
+fi
+# Every committed result folder, in the order of BENCHMARKS.md: imz's own latest run against
+# the peers of the issues (kodak-imz, cli-speed), when present, then this run and gray16.
+set --
+for d in kodak-imz cli-speed kodak gray16; do
+    [ -f "$root/bench/results/$d/summary.md" ] && set -- "$@" "$root/bench/results/$d"
+done
+"$root/bench/benchmarks_md.sh" "$@" >"$root/BENCHMARKS.md"
+echo "bench: wrote BENCHMARKS.md, bench/results/kodak, bench/results/gray16 and $out/report.html"
