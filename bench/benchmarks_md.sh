@@ -17,7 +17,9 @@ through Debian's tools, at the settings of the anchor measurements: JPEG `cjpeg 
 -quality Q`, WebP `cwebp -m 6 -q Q` and `-lossless -z 9`,
 AVIF `avifenc -s 6 -j 1 --min Q --max Q -y 420`, JPEG XL `cjxl -e 7 -d D` and `-q 100 -e 3/7/9`,
 JPEG 2000 `opj_compress -r R -I` and lossless, PNG `optipng -o2`, QOI, JPEG-LS (CharLS, HP2),
-FFV1 (`-level 3 -coder 1 -context 1 -g 1`).
+FFV1 (`-level 3 -coder 1 -context 1 -g 1`). Every tool runs on one thread, as imz does (libjxl
+and ffmpeg with `--num_threads=1` and `-threads 1`; the full `make bench` run further down is
+older and let them use both cores).
 
 How to read the numbers: bpp of lossy codecs is the mean over images, of lossless codecs the
 total over all images; PSNR is over all RGB samples, PSNR-Y over BT.601 luma, SSIM the mean over

@@ -25,7 +25,8 @@
 
 #define A(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/* The decoders write PPM where they can: PNG output would add a zlib pass to every decode time. */
+/* The decoders write PPM where they can: PNG output would add a zlib pass to every decode time.
+ * Every tool runs on one thread (libjxl would otherwise use all cores), as imz does. */
 static const ImzBenchExternal externals[] = {
     {"jpeg", "jpeg", 0, "q", "10,20,30,50,70,85,95", ".jpg", ".ppm", IMZ_BENCH_OUT_IMAGE,
      "libjpeg-turbo-progs",
@@ -45,14 +46,14 @@ static const ImzBenchExternal externals[] = {
     {"avif-ll", "avif", 1, NULL, NULL, ".avif", ".png", IMZ_BENCH_OUT_IMAGE, "libavif-bin",
      A("avifenc", "-l", "-s", "6", "{in}", "{enc}"), A("avifdec", "{enc}", "{dec}"), 1},
     {"jxl", "jxl", 0, "d", "6.0,4.0,2.5,1.6,1.0,0.6,0.3", ".jxl", ".ppm", IMZ_BENCH_OUT_IMAGE,
-     "libjxl-tools", A("cjxl", "-e", "7", "-d", "{v}", "{in}", "{enc}"),
-     A("djxl", "{enc}", "{dec}"), 0},
+     "libjxl-tools", A("cjxl", "-e", "7", "-d", "{v}", "--num_threads=1", "{in}", "{enc}"),
+     A("djxl", "--num_threads=1", "{enc}", "{dec}"), 0},
     {"jxl-e3", "jxl", 1, NULL, NULL, ".jxl", ".ppm", IMZ_BENCH_OUT_IMAGE, "libjxl-tools",
-     A("cjxl", "-q", "100", "-e", "3", "{in}", "{enc}"), A("djxl", "{enc}", "{dec}"), 1},
+     A("cjxl", "-q", "100", "-e", "3", "--num_threads=1", "{in}", "{enc}"), A("djxl", "--num_threads=1", "{enc}", "{dec}"), 1},
     {"jxl-e7", "jxl", 1, NULL, NULL, ".jxl", ".ppm", IMZ_BENCH_OUT_IMAGE, "libjxl-tools",
-     A("cjxl", "-q", "100", "-e", "7", "{in}", "{enc}"), A("djxl", "{enc}", "{dec}"), 0},
+     A("cjxl", "-q", "100", "-e", "7", "--num_threads=1", "{in}", "{enc}"), A("djxl", "--num_threads=1", "{enc}", "{dec}"), 0},
     {"jxl-e9", "jxl", 1, NULL, NULL, ".jxl", ".ppm", IMZ_BENCH_OUT_IMAGE, "libjxl-tools",
-     A("cjxl", "-q", "100", "-e", "9", "{in}", "{enc}"), A("djxl", "{enc}", "{dec}"), 1},
+     A("cjxl", "-q", "100", "-e", "9", "--num_threads=1", "{in}", "{enc}"), A("djxl", "--num_threads=1", "{enc}", "{dec}"), 1},
     {"j2k", "j2k", 0, "r", "160,96,64,40,24,16,10", ".jp2", ".ppm", IMZ_BENCH_OUT_IMAGE,
      "libopenjp2-tools", A("opj_compress", "-i", "{in}", "-o", "{enc}", "-r", "{v}", "-I"),
      A("opj_decompress", "-i", "{enc}", "-o", "{dec}"), 0},
@@ -68,10 +69,10 @@ static const ImzBenchExternal externals[] = {
      "libcharls-dev (helper jlsconv: bench/deps.sh)", A("jlsconv", "{in}", "{enc}", "hp2"),
      A("jlsconv", "-d", "{enc}", "{dec}"), 0},
     {"ffv1", "ffv1", 1, NULL, NULL, ".mkv", ".raw", IMZ_BENCH_OUT_RAW8, "ffmpeg",
-     A("ffmpeg", "-v", "error", "-y", "-i", "{in}", "-c:v", "ffv1", "-level", "3", "-coder", "1",
-       "-context", "1", "-g", "1", "{enc}"),
-     A("ffmpeg", "-v", "error", "-y", "-i", "{enc}", "-f", "rawvideo", "-pix_fmt", "rgb24",
-       "{dec}"),
+     A("ffmpeg", "-v", "error", "-y", "-i", "{in}", "-threads", "1", "-c:v", "ffv1", "-level", "3",
+       "-coder", "1", "-context", "1", "-g", "1", "{enc}"),
+     A("ffmpeg", "-v", "error", "-y", "-threads", "1", "-i", "{enc}", "-f", "rawvideo",
+       "-pix_fmt", "rgb24", "{dec}"),
      0},
 };
 
