@@ -144,7 +144,7 @@ typedef struct LlCoder {
  *  `rows` rows, so that they do not learn the image from nothing. */
 typedef struct LlWarmStart {
     uint32_t rows;   /* 0: every group starts from fresh models */
-    int n_planes, heavy;
+    int n_planes;
     LlModel *models; /* group 0's models, one per plane, once `ready` is open */
     LlHeavyModel *heavy_models; /* and their heavy parts, if heavy */
     ImzLatch ready;

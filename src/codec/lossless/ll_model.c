@@ -178,7 +178,6 @@ int imz_ll_warm_init(ImzContext *ctx, LlWarmStart *ws, uint32_t rows, int n_plan
 {
     ws->rows = rows;
     ws->n_planes = n_planes;
-    ws->heavy = heavy;
     ws->models = NULL;
     ws->heavy_models = NULL;
     imz_latch_init(&ws->ready);
