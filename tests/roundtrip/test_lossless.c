@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // SPDX-FileCopyrightText: imz authors
 //
-// Round-trip tests of the `lossless` codec: every Kodak and 16-bit gray image at the default
-// effort, synthetic edge cases (sizes down to 1x1, every bit depth and channel count, alpha with
+// Round-trip tests of the `lossless` codec: every Kodak and 16-bit gray image at efforts 2, 5 and
+// 9 (profile 0, the normal and the heavy model), synthetic edge cases (sizes down to 1x1, every bit depth and channel count, alpha with
 // hidden colour) at efforts 1, 5 and 9, thread-count independence, determinism, hostile input
 // (truncated and corrupted streams of the normal and heavy models must fail cleanly or decode
 // without touching bad memory), the checks on the mode byte and the warm start of row groups, and
@@ -395,37 +395,53 @@ TEST(lossless_warm_start)
 }
 
 typedef struct Totals {
+    int effort, threads;
     double bytes, pixels;
 } Totals;
 
 static void roundtrip_one(const char *path, const ImzImage *img, void *arg)
 {
     Totals *t = arg;
-    long b = roundtrip(img, 5, 1, 1);
-    CHECK_MSG(b >= 0, "%s does not round-trip", path);
+    long b = roundtrip(img, t->effort, t->threads, t->threads);
+    CHECK_MSG(b >= 0, "%s does not round-trip at effort %d", path, t->effort);
     t->bytes += (double)b;
     t->pixels += (double)img->width * img->height;
 }
 
-static void dataset(const char *sub)
+/* Every image of a data set at the given effort; `threads` row groups, decoded as many at once. */
+static void dataset(const char *sub, int effort, int threads)
 {
     REQUIRE(codec() != NULL);
-    Totals t = {0, 0};
+    Totals t = {effort, threads, 0, 0};
     int n = test_for_each_image(sub, roundtrip_one, &t);
     if (n < 0)
         return;
-    printf("  %s: %d images, %.0f payload bytes, %.4f bpp\n", sub, n, t.bytes,
-           t.bytes * 8 / t.pixels);
+    printf("  %s, effort %d, %d thread(s): %d images, %.0f payload bytes, %.4f bpp\n", sub, effort,
+           threads, n, t.bytes, t.bytes * 8 / t.pixels);
 }
 
 TEST(lossless_kodak)
 {
-    dataset("kodak");
+    dataset("kodak", 5, 1);
 }
 
 TEST(lossless_gray16)
 {
-    dataset("gray16");
+    dataset("gray16", 5, 1);
+}
+
+/* The other models (profile 0 at effort 2; the heavy model at effort 9, in two row groups so that
+ * its warm start is covered too) on the same images. */
+TEST(lossless_kodak_efforts_2_and_9)
+{
+    dataset("kodak", 2, 1);
+    dataset("kodak", 9, 2);
+}
+
+TEST(lossless_gray16_efforts_2_and_9)
+{
+    dataset("gray16", 2, 1);
+    dataset("gray16", 9, 2);
 }
 
 TEST(lossless_through_container)
