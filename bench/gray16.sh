@@ -82,7 +82,7 @@ same_samples() {
 # same_samples can read; the settings are the anchor's.
 enc_imz() { "$imz" encode -c lossless -e "$effort" -j 1 -f --quiet "$f" "$tmp/o.imz"; }
 dec_imz() { "$imz" decode -j 1 -f -q "$tmp/o.imz" "$tmp/d.pgm"; }
-enc_jxl() { cjxl -q 100 -e 7 --num_threads=0 "$f" "$tmp/o.jxl"; }
+enc_jxl() { cjxl -q 100 -e 7 --num_threads=1 "$f" "$tmp/o.jxl"; }
 dec_jxl() { djxl --num_threads=1 "$tmp/o.jxl" "$tmp/d.pgm"; }
 enc_jls() { ffmpeg -v error -y -i "$f" -threads 1 -c:v jpegls "$tmp/o.jls"; }
 dec_jls() {
@@ -178,9 +178,10 @@ o = []
 o.append("## 16-bit grayscale, lossless: %d images, %s bytes raw (16 bits per sample)"
          % (len(images), format(rawtot, ",")))
 o.append("")
-o.append("Produced by `%s`. Images: %s. Tools: %s. Encode and decode are the summed wall times of one process"
-         " per image, single-threaded where the tool allows, process start-up included; every"
-         " round trip is compared sample by sample with the original." % (cmdline, imgdir, versions))
+o.append("Produced by `%s`. Images: %s. Tools: %s. Encode and decode are the summed wall times"
+         " of one process per image, single-threaded where the tool allows, process start-up"
+         " included; every round trip is compared sample by sample with the original."
+         % (cmdline, imgdir, versions))
 o.append("")
 o.append("| codec | total bytes | ratio vs raw 16-bit | % of best standard | encode s | decode s"
          " | bit-exact |")

@@ -36,7 +36,8 @@ EOF
 if [ -d "$root/../shared/data/gray16" ]; then
     "$root/bench/gray16.sh" "$root/../shared/data/gray16" "$build/bench-gray16"
     mkdir -p "$root/bench/results/gray16"
-    cp "$build/bench-gray16/summary.md" "$build/bench-gray16/results.tsv" "$root/bench/results/gray16/"
+    cp "$build/bench-gray16/summary.md" "$build/bench-gray16/results.tsv" \
+        "$root/bench/results/gray16/"
 fi
 # Every committed result folder, in the order of BENCHMARKS.md: imz's own latest run against
 # the peers of the issues (kodak-imz, cli-speed), when present, then this run and gray16.
