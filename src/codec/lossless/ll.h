@@ -16,14 +16,17 @@
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 5
+#define LL_FORMAT_VERSION 6
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
-#define LL_PAD 2       /* samples of padding left and right of every row */
-#define LL_NSUB 9      /* sub-predictors blended by the weighted predictor */
-#define LL_NLS 12      /* inputs of the least-squares sub-predictor */
-#define LL_LS_DECAY 11 /* forgetting rate of its statistics: 2^-11 per sample */
+#define LL_PAD 3       /* samples of padding left and right of every row */
+#define LL_NSUB 10     /* sub-predictors blended by the weighted predictor */
+#define LL_NSUB_NORMAL 8 /* ... without the heavy model's two least-squares ones */
+#define LL_NLS 16      /* inputs of the least-squares sub-predictors, at most */
+#define LL_LS_DECAY 11 /* forgetting rate of the global one's statistics: 2^-11 per sample */
+#define LL_NLS_DIR 4   /* edge-direction classes, each with a least-squares sub-predictor */
+#define LL_LS_DIR_DECAY 12
 #define LL_NQ 32       /* local error-energy classes */
 #define LL_NR 4        /* inter-plane classes (error of earlier planes at the same pixel) */
 #define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */
@@ -95,16 +98,21 @@ typedef struct LlModel {
     int32_t mixw2[LL_NWSET2][LL_NDEC][LL_MIX_IN];
     uint16_t apm[LL_NAPM][LL_NDEC][33];
     int32_t lms[LL_NLMS];
-    int64_t lsc[LL_NLS][LL_NLS]; /* decayed sums of d_i * d_j (upper triangle) */
-    int64_t lsb[LL_NLS];         /* decayed sums of d_i * target */
-    int32_t lsw[LL_NLS];         /* least-squares weights, 1/65536 units */
-    int32_t ls_next;             /* next weight the Gauss-Seidel sweep updates */
     int32_t bias_sum[LL_NBIAS];
     int32_t bias_cnt[LL_NBIAS];
 } LlModel;
 
-/* The heavy model's further state (§8): model H, two more weight tables and a second APM.
- * Allocated only for heavy streams, so that the normal model keeps its 1.4 MB per plane. */
+/* An online least-squares predictor (§9). */
+typedef struct LlLsq {
+    int64_t c[LL_NLS][LL_NLS]; /* decayed sums of d_i * d_j (upper triangle) */
+    int64_t b[LL_NLS];         /* decayed sums of d_i * target */
+    int32_t w[LL_NLS];         /* weights, 1/65536 units */
+    int32_t next;              /* next weight the Gauss-Seidel sweep updates */
+} LlLsq;
+
+/* The heavy model's further state (§8): model H, two more weight tables, a second APM and the
+ * least-squares sub-predictors. Allocated only for heavy streams, so that the normal model keeps
+ * its 1.4 MB per plane. */
 typedef struct LlHeavyModel {
     ImzBacCell zeroh[LL_NCTXH];
     ImzBacCell signh[LL_NCTXH];
@@ -113,6 +121,8 @@ typedef struct LlHeavyModel {
     int32_t mixw3[LL_NLSET][LL_NDEC][LL_MIX_IN];
     int32_t mixw4[LL_NTSET][LL_NDEC][LL_MIX_IN];
     uint16_t apm2[LL_NLSET][LL_NDEC][33];
+    LlLsq ls;                 /* over every sample */
+    LlLsq ls_dir[LL_NLS_DIR]; /* over the samples of one edge direction */
 } LlHeavyModel;
 
 typedef struct LlPlane {

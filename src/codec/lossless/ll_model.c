@@ -150,13 +150,11 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
             for (int i = 0; i < LL_NLSET; i++)
                 for (int j = 0; j < LL_NDEC; j++)
                     memcpy(hm->apm2[i][j], md->apm[0][0], sizeof md->apm[0][0]);
+            memset(&hm->ls, 0, sizeof hm->ls);
+            memset(hm->ls_dir, 0, sizeof hm->ls_dir);
         }
         memset(md->bias_sum, 0, sizeof md->bias_sum);
         memset(md->lms, 0, sizeof md->lms);
-        memset(md->lsc, 0, sizeof md->lsc);
-        memset(md->lsb, 0, sizeof md->lsb);
-        memset(md->lsw, 0, sizeof md->lsw);
-        md->ls_next = 0;
         memset(md->bias_cnt, 0, sizeof md->bias_cnt);
     }
     return IMZ_OK;
@@ -247,9 +245,9 @@ void imz_ll_next_row(LlCoder *c)
         /* Borders (§5.1): left of column 0 repeats the pixel above; right of the last column
          * repeats the last column. */
         int32_t *v1 = pl->v[1] + LL_PAD, *v0 = pl->v[0] + LL_PAD;
-        v1[-1] = v1[-2] = v1[0];
-        v1[w] = v1[w + 1] = v1[w - 1];
-        v0[-1] = v0[-2] = v1[0];
+        v1[-1] = v1[-2] = v1[-3] = v1[0];
+        v1[w] = v1[w + 1] = v1[w + 2] = v1[w - 1];
+        v0[-1] = v0[-2] = v0[-3] = v1[0];
         int32_t *t1 = pl->te[1] + LL_PAD, *t0 = pl->te[0] + LL_PAD;
         t1[-1] = t1[-2] = t1[0];
         t1[w] = t1[w + 1] = t1[w - 1];
@@ -392,6 +390,39 @@ static inline int side_mag(int s)
     return s < 12 ? 11 - s : s - 12;
 }
 
+/* The least-squares prediction of the target from the n inputs d, in 1/8 units, relative to the
+ * inputs' origin; inputs and target are differences >> sh. */
+static inline int32_t lsq_predict(const LlLsq *ls, const int32_t *d, int n, int sh)
+{
+    int64_t lp = 0;
+    for (int i = 0; i < n; i++)
+        lp += (int64_t)ls->w[i] * d[i];
+    lp = lp * 8 * (1 << sh) / 65536;
+    return (int32_t)(lp < -(1 << 22) ? -(1 << 22) : lp > (1 << 22) ? (1 << 22) : lp);
+}
+
+/* §9: adds one sample to the decayed statistics, then takes three Gauss-Seidel steps (round robin
+ * over the weights) towards their solution, with a small ridge on the diagonal. */
+static inline void lsq_update(LlLsq *ls, const int32_t *d, int n, int32_t tgt, int decay)
+{
+    for (int i = 0; i < n; i++) {
+        for (int j = i; j < n; j++)
+            ls->c[i][j] += (int64_t)d[i] * d[j] - (ls->c[i][j] >> decay);
+        ls->b[i] += (int64_t)d[i] * tgt - (ls->b[i] >> decay);
+    }
+    for (int step = 0; step < 3; step++) {
+        int i = ls->next;
+        ls->next = i + 1 < n ? i + 1 : 0;
+        int64_t acc = ls->b[i] * 65536;
+        for (int j = 0; j < i; j++)
+            acc -= ls->c[j][i] * ls->w[j];
+        for (int j = i + 1; j < n; j++)
+            acc -= ls->c[i][j] * ls->w[j];
+        int64_t nw = acc / (ls->c[i][i] + (ls->c[i][i] >> 7) + 1);
+        ls->w[i] = (int32_t)(nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? 1 << 20 : nw);
+    }
+}
+
 /* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
 static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const int fast,
                                       const int heavy)
@@ -400,6 +431,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
     LlModel *m = pl->m;
     LlHeavyModel *hm = pl->h;
     const int w = c->width;
+    const int nsub = heavy ? LL_NSUB : LL_NSUB_NORMAL;
     int32_t *v0 = pl->v[0] + LL_PAD;
     const int32_t *v1 = pl->v[1] + LL_PAD, *v2 = pl->v[2] + LL_PAD;
     int32_t *t0 = pl->te[0] + LL_PAD;
@@ -448,7 +480,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         int32_t sp[LL_NSUB] = {0};
         int32_t pred;
         int32_t ld[LL_NLS];
-        int nls = 0;
+        int nls = 0, dir = 0;
         if (heavy) {
             /* §7 least-squares sub-prediction from 9 neighbours and the earlier planes. */
             const int sh = c->ls_shift;
@@ -462,6 +494,18 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             ld[7] = (v1[x + 2] - W) >> sh;
             ld[8] = (v2[x - 1] - W) >> sh;
             nls = 9;
+            if (!n_ref) {
+                /* A plane without earlier planes to lean on (gray images, the first colour
+                 * plane) takes a wider support instead: in noisy scans more neighbours average
+                 * out more of the noise in the prediction. */
+                ld[nls++] = (v0[x - 3] - W) >> sh;
+                ld[nls++] = (v1[x - 3] - W) >> sh;
+                ld[nls++] = (v1[x + 3] - W) >> sh;
+                ld[nls++] = (v2[x - 2] - W) >> sh;
+                ld[nls++] = (v2[x + 2] - W) >> sh;
+                ld[nls++] = (v2[x - 3] - W) >> sh;
+                ld[nls++] = (v2[x + 3] - W) >> sh;
+            }
             if (n_ref) {
                 const int32_t *r0 = rv0[n_ref - 1], *r1 = rv1[n_ref - 1];
                 ld[nls++] = (r0[x] - r0[x - 1]) >> sh;
@@ -469,12 +513,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 if (n_ref > 1)
                     ld[nls++] = (rv0[0][x] - rv0[0][x - 1]) >> sh;
             }
-            int64_t lp = 0;
-            for (int i = 0; i < nls; i++)
-                lp += (int64_t)m->lsw[i] * ld[i];
-            lp = lp * 8 * (1 << sh) / 65536;
-            lp = lp < -(1 << 22) ? -(1 << 22) : lp > (1 << 22) ? (1 << 22) : lp;
-            sp[8] = W * 8 + (int32_t)lp;
+            sp[8] = W * 8 + lsq_predict(&hm->ls, ld, nls, sh);
         }
         if (fast) {
             pred = med3(W, N, W + N - NW) * 8;
@@ -490,6 +529,13 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 const int32_t WW = v0[x - 2], NNE = v2[x + 1];
                 int32_t dh = iabs(W - WW) + iabs(N - NW) + iabs(N - NE);
                 int32_t dv = iabs(W - NW) + iabs(N - NN) + iabs(NE - NNE);
+                if (heavy) {
+                    /* §9 a second least-squares sub-prediction, learnt only from samples whose
+                     * edges run the same way: strongly vertical, strongly horizontal, or
+                     * leaning either way. */
+                    dir = dv > 2 * dh ? 0 : dh > 2 * dv ? 1 : 2 + (dv > dh);
+                    sp[9] = W * 8 + lsq_predict(&hm->ls_dir[dir], ld, nls, c->ls_shift);
+                }
                 int32_t g;
                 if (dv - dh > 80)
                     g = W * 8;
@@ -514,7 +560,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             int64_t num = 0, den = 0;
             const int32_t *sN = s1 + x * LL_NSUB, *sNW = sN - LL_NSUB, *sNE = sN + LL_NSUB;
             const int32_t *sW = s0 + (x - 1) * LL_NSUB, *sWW = sW - LL_NSUB;
-            for (int k = 0; k < LL_NSUB - 1 + heavy; k++) {
+            for (int k = 0; k < nsub; k++) {
                 uint32_t e = (uint32_t)(sN[k] + sW[k] + sNW[k] + sNE[k] + sWW[k]);
                 uint32_t wk = err_weight(e);
                 num += (int64_t)wk * sp[k];
@@ -734,29 +780,13 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         }
         t0[x] = pc - v8;
         if (heavy) {
-            /* §9 least-squares statistics, then three Gauss-Seidel steps (round robin over the
-             * weights) towards their solution, with a small ridge on the diagonal. */
             int32_t tgt = (v - W) >> c->ls_shift;
-            for (int i = 0; i < nls; i++) {
-                for (int j = i; j < nls; j++)
-                    m->lsc[i][j] += (int64_t)ld[i] * ld[j] - (m->lsc[i][j] >> LL_LS_DECAY);
-                m->lsb[i] += (int64_t)ld[i] * tgt - (m->lsb[i] >> LL_LS_DECAY);
-            }
-            for (int step = 0; step < 3; step++) {
-                int i = m->ls_next;
-                m->ls_next = i + 1 < nls ? i + 1 : 0;
-                int64_t acc = m->lsb[i] * 65536;
-                for (int j = 0; j < i; j++)
-                    acc -= m->lsc[j][i] * m->lsw[j];
-                for (int j = i + 1; j < nls; j++)
-                    acc -= m->lsc[i][j] * m->lsw[j];
-                int64_t nw = acc / (m->lsc[i][i] + (m->lsc[i][i] >> 7) + 1);
-                m->lsw[i] = (int32_t)(nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? 1 << 20 : nw);
-            }
+            lsq_update(&hm->ls, ld, nls, tgt, LL_LS_DECAY);
+            lsq_update(&hm->ls_dir[dir], ld, nls, tgt, LL_LS_DIR_DECAY);
         }
         if (!fast) {
             int32_t *sC = s0 + x * LL_NSUB;
-            for (int k = 0; k < LL_NSUB - 1 + heavy; k++)
+            for (int k = 0; k < nsub; k++)
                 sC[k] = iabs(sp[k] - v8);
         }
         int32_t bs = m->bias_sum[bctx] + (v8 - pred);
