@@ -2,11 +2,12 @@
 // SPDX-FileCopyrightText: imz authors
 //
 // Round-trip tests of the `lossless` codec: every Kodak and 16-bit gray image at efforts 2, 5 and
-// 9 (profile 0, the normal and the heavy model), synthetic edge cases (sizes down to 1x1, every bit depth and channel count, alpha with
-// hidden colour) at efforts 1, 5 and 9, thread-count independence, determinism, hostile input
-// (truncated and corrupted streams of the normal and heavy models must fail cleanly or decode
-// without touching bad memory), the checks on the mode byte and the warm start of row groups, and
-// screen content (text, charts, dialogs), which must code smaller than optipng's PNG.
+// 9 (profile 0, the normal and the heavy model), synthetic edge cases (sizes down to 1x1, every
+// bit depth and channel count, alpha with hidden colour) at efforts 1, 5 and 9, thread-count
+// independence, determinism, hostile input (truncated and corrupted streams of the normal and
+// heavy models must fail cleanly or decode without touching bad memory), the checks on the mode
+// byte and the warm start of row groups, and screen content (text, charts, dialogs), which must
+// code smaller than optipng's PNG.
 
 #define _GNU_SOURCE /* mkstemps, fdopen */
 
@@ -85,11 +86,13 @@ TEST(lossless_synthetic_shapes_depths_channels)
     static const uint32_t sizes[][2] = {{1, 1}, {1, 9}, {9, 1}, {13, 7}, {40, 33}, {3, 5}};
     static const int efforts[] = {1, 5, 9};
     int fails = 0, runs = 0;
-    for (int e = 0; e < 3; e++)
+    const int n_efforts = sizeof efforts / sizeof efforts[0];
+    const int n_kinds = sizeof kinds / sizeof kinds[0], n_sizes = sizeof sizes / sizeof sizes[0];
+    for (int e = 0; e < n_efforts; e++)
         for (int depth = 1; depth <= 16; depth++)
             for (int ch = 1; ch <= 4; ch++)
-                for (int k = 0; k < 5; k++)
-                    for (int s = 0; s < 6; s++) {
+                for (int k = 0; k < n_kinds; k++)
+                    for (int s = 0; s < n_sizes; s++) {
                         /* Every combination at 13x7; the other sizes at a few depths. */
                         if (s != 3 && depth != 1 && depth != 8 && depth != 16 && depth != 11)
                             continue;

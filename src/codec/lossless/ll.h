@@ -26,7 +26,7 @@
 #define LL_NLS 16      /* inputs of the least-squares sub-predictors, at most */
 #define LL_LS_DECAY 11 /* forgetting rate of the global one's statistics: 2^-11 per sample */
 #define LL_NLS_DIR 4   /* edge-direction classes, each with a least-squares sub-predictor */
-#define LL_LS_DIR_DECAY 12
+#define LL_LS_DIR_DECAY 12 /* ... and that of the direction ones: 2^-12 */
 #define LL_NQ 32       /* local error-energy classes */
 #define LL_NR 4        /* inter-plane classes (error of earlier planes at the same pixel) */
 #define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */

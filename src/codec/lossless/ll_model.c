@@ -482,7 +482,8 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         int32_t ld[LL_NLS];
         int nls = 0, dir = 0;
         if (heavy) {
-            /* §7 least-squares sub-prediction from 9 neighbours and the earlier planes. */
+            /* §7 least-squares inputs: 9 neighbours, then either 7 farther ones or the earlier
+             * planes' gradients. */
             const int sh = c->ls_shift;
             ld[0] = (N - W) >> sh;
             ld[1] = (NW - W) >> sh;
@@ -494,7 +495,13 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             ld[7] = (v1[x + 2] - W) >> sh;
             ld[8] = (v2[x - 1] - W) >> sh;
             nls = 9;
-            if (!n_ref) {
+            if (n_ref) {
+                const int32_t *r0 = rv0[n_ref - 1], *r1 = rv1[n_ref - 1];
+                ld[nls++] = (r0[x] - r0[x - 1]) >> sh;
+                ld[nls++] = (r0[x] - r1[x]) >> sh;
+                if (n_ref > 1)
+                    ld[nls++] = (rv0[0][x] - rv0[0][x - 1]) >> sh;
+            } else {
                 /* A plane without earlier planes to lean on (gray images, the first colour
                  * plane) takes a wider support instead: in noisy scans more neighbours average
                  * out more of the noise in the prediction. */
@@ -505,13 +512,6 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 ld[nls++] = (v2[x + 2] - W) >> sh;
                 ld[nls++] = (v2[x - 3] - W) >> sh;
                 ld[nls++] = (v2[x + 3] - W) >> sh;
-            }
-            if (n_ref) {
-                const int32_t *r0 = rv0[n_ref - 1], *r1 = rv1[n_ref - 1];
-                ld[nls++] = (r0[x] - r0[x - 1]) >> sh;
-                ld[nls++] = (r0[x] - r1[x]) >> sh;
-                if (n_ref > 1)
-                    ld[nls++] = (rv0[0][x] - rv0[0][x - 1]) >> sh;
             }
             sp[8] = W * 8 + lsq_predict(&hm->ls, ld, nls, sh);
         }
