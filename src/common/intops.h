@@ -36,6 +36,23 @@ static inline int iabs(int v) { return v < 0 ? -v : v; }
 /** floor(log2(v)) for v > 0. */
 static inline int ulog2(uint32_t v) { return 31 - __builtin_clz(v); }
 
+/** floor(sqrt(v)), exactly: one result bit per step, from the highest. */
+static inline uint32_t usqrt64(uint64_t v)
+{
+    if (!v)
+        return 0;
+    uint64_t r = 0;
+    for (uint64_t b = (uint64_t)1 << ((63 - __builtin_clzll(v)) & ~1); b; b >>= 2) {
+        if (v >= r + b) {
+            v -= r + b;
+            r = (r >> 1) + b;
+        } else {
+            r >>= 1;
+        }
+    }
+    return (uint32_t)r;
+}
+
 /** Little-endian loads and stores, independent of the host's byte order. */
 static inline uint32_t rd_le32(const uint8_t *p)
 {

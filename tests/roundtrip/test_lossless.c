@@ -294,9 +294,9 @@ TEST(lossless_mode_byte)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Every profile writes format version 6 first; a stream of another version (such as 5, whose
- * heavy model had one least-squares sub-predictor) is refused as unsupported rather than decoded
- * into garbage. */
+/* Every profile writes format version 7 first; a stream of another version (such as 6, whose
+ * heavy model had no local least-squares sub-predictor) is refused as unsupported rather than
+ * decoded into garbage. */
 TEST(lossless_format_version)
 {
     ImzImage img = {0};
@@ -306,13 +306,13 @@ TEST(lossless_format_version)
         ImzBuf pay;
         REQUIRE(!encode(&img, efforts[i], 1, &pay));
         REQUIRE(pay.len > 2);
-        CHECK_MSG(pay.data[0] == 6, "effort %d wrote version %u", efforts[i], pay.data[0]);
+        CHECK_MSG(pay.data[0] == 7, "effort %d wrote version %u", efforts[i], pay.data[0]);
         ImzImage out = {0};
         CHECK(!decode(&img, pay.data, pay.len, 1, &out) && test_images_equal(&img, &out));
         imz_image_free(test_ctx(), &out);
-        pay.data[0] = 5;
+        pay.data[0] = 6;
         int st = decode(&img, pay.data, pay.len, 1, &out);
-        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 5 at effort %d gave %d", efforts[i], st);
+        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 6 at effort %d gave %d", efforts[i], st);
         imz_image_free(test_ctx(), &out);
         imz_buf_free(&pay);
     }

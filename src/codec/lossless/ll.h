@@ -16,17 +16,22 @@
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 6
+#define LL_FORMAT_VERSION 7
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
 #define LL_PAD 3       /* samples of padding left and right of every row */
-#define LL_NSUB 10     /* sub-predictors blended by the weighted predictor */
-#define LL_NSUB_NORMAL 8 /* ... without the heavy model's two least-squares ones */
+#define LL_NSUB 11     /* sub-predictors blended by the weighted predictor */
+#define LL_NSUB_NORMAL 8 /* ... without the heavy model's three least-squares ones */
 #define LL_NLS 16      /* inputs of the least-squares sub-predictors, at most */
 #define LL_LS_DECAY 11 /* forgetting rate of the global one's statistics: 2^-11 per sample */
 #define LL_NLS_DIR 4   /* edge-direction classes, each with a least-squares sub-predictor */
 #define LL_LS_DIR_DECAY 12 /* ... and that of the direction ones: 2^-12 */
+#define LL_SUB_LOCAL 10 /* the local least-squares sub-predictor (§7) */
+#define LL_LOC_R 4      /* its window: 4 rows above and 4 columns either side */
+#define LL_NLOC 8       /* its inputs, at most */
+#define LL_LOC_ROW (LL_NLOC + 1)                          /* inputs and target of one sample */
+#define LL_LOC_SUMS (LL_LOC_ROW * (LL_LOC_ROW + 1) / 2)   /* their products, upper triangle */
 #define LL_NQ 32       /* local error-energy classes */
 #define LL_NR 4        /* inter-plane classes (error of earlier planes at the same pixel) */
 #define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */
@@ -60,7 +65,7 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 #define LL_NCTXH (LL_NLEVEL * LL_NQ) /* model H: intensity class and error energy */
 #define LL_NLSET (LL_NLEVEL * 8)     /* heavy weight sets and APM rows by intensity */
 #define LL_NTSET 256                 /* heavy weight sets by texture (§8) */
-#define LL_NLMS 8
+#define LL_NLMS 10 /* LMS inputs (the last two in the heavy model only) */
 #define LL_LMS_MU 16
 #define LL_MIX_SHIFT 16
 #define LL_CELL_FAST 6 /* rate floors of the adaptive cells (§4.2) */
@@ -123,6 +128,7 @@ typedef struct LlHeavyModel {
     uint16_t apm2[LL_NLSET][LL_NDEC][33];
     LlLsq ls;                 /* over every sample */
     LlLsq ls_dir[LL_NLS_DIR]; /* over the samples of one edge direction */
+    int32_t loc_w[LL_NLOC];   /* the local one's weights, carried from sample to sample */
 } LlHeavyModel;
 
 typedef struct LlPlane {
@@ -135,11 +141,17 @@ typedef struct LlPlane {
     int alpha; /* plane holding alpha (coded earlier), or -1 */
     LlModel *m;
     LlHeavyModel *h; /* heavy model only, else NULL */
+    /* Heavy model only: the local least-squares window (§7). loc_in keeps the inputs and target
+     * of the last LL_LOC_R + 1 rows, LL_LOC_ROW per sample; loc_col[x] sums their products over
+     * the LL_LOC_R rows above at column x. */
+    int16_t *loc_in;
+    int32_t *loc_col;
 } LlPlane;
 
 typedef struct LlCoder {
     int n_planes, width, profile, heavy;
     int ls_shift; /* least-squares inputs are differences >> ls_shift (|d| < 2^13) */
+    uint32_t rows_done; /* rows of the group coded so far */
     LlPlane plane[4];
     ImzBacEnc enc;
     ImzBacDec dec;

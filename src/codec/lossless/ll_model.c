@@ -118,7 +118,12 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
             pl->ref[pl->n_ref++] = q;
         pl->m = imz_malloc(ctx, sizeof(LlModel));
         pl->h = c->heavy ? imz_malloc(ctx, sizeof(LlHeavyModel)) : NULL;
-        if (!pl->m || (c->heavy && !pl->h)) {
+        if (c->heavy) {
+            /* zeroed, like the rows above: the window sums start empty */
+            pl->loc_in = imz_calloc(ctx, stride * (LL_LOC_R + 1), LL_LOC_ROW * sizeof(int16_t));
+            pl->loc_col = imz_calloc(ctx, stride, LL_LOC_SUMS * sizeof(int32_t));
+        }
+        if (!pl->m || (c->heavy && (!pl->h || !pl->loc_in || !pl->loc_col))) {
             imz_ll_coder_free(ctx, c);
             return IMZ_ERR_NOMEM;
         }
@@ -152,6 +157,7 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
                     memcpy(hm->apm2[i][j], md->apm[0][0], sizeof md->apm[0][0]);
             memset(&hm->ls, 0, sizeof hm->ls);
             memset(hm->ls_dir, 0, sizeof hm->ls_dir);
+            memset(hm->loc_w, 0, sizeof hm->loc_w);
         }
         memset(md->bias_sum, 0, sizeof md->bias_sum);
         memset(md->lms, 0, sizeof md->lms);
@@ -165,8 +171,12 @@ void imz_ll_coder_free(ImzContext *ctx, LlCoder *c)
     for (int p = 0; p < c->n_planes; p++) {
         imz_mem_free(ctx, c->plane[p].m);
         imz_mem_free(ctx, c->plane[p].h);
+        imz_mem_free(ctx, c->plane[p].loc_in);
+        imz_mem_free(ctx, c->plane[p].loc_col);
         c->plane[p].m = NULL;
         c->plane[p].h = NULL;
+        c->plane[p].loc_in = NULL;
+        c->plane[p].loc_col = NULL;
     }
     imz_mem_free(ctx, c->mem);
     c->mem = NULL;
@@ -390,19 +400,33 @@ static inline int side_mag(int s)
     return s < 12 ? 11 - s : s - 12;
 }
 
-/* The least-squares prediction of the target from the n inputs d, in 1/8 units, relative to the
- * inputs' origin; inputs and target are differences >> sh. */
-static inline int32_t lsq_predict(const LlLsq *ls, const int32_t *d, int n, int sh)
+/* The least-squares prediction of the target from the n inputs d with weights u, in 1/8 units,
+ * relative to the inputs' origin; inputs and target are differences >> sh. */
+static inline int32_t lsq_predict(const int32_t *u, const int32_t *d, int n, int sh)
 {
     int64_t lp = 0;
     for (int i = 0; i < n; i++)
-        lp += (int64_t)ls->w[i] * d[i];
+        lp += (int64_t)u[i] * d[i];
     lp = lp * 8 * (1 << sh) / 65536;
     return (int32_t)(lp < -(1 << 22) ? -(1 << 22) : lp > (1 << 22) ? (1 << 22) : lp);
 }
 
+/* One Gauss-Seidel step on weight i of (C + ridge) u = b, with a small ridge on the diagonal
+ * (§9). C is symmetric and given by its upper triangle, rows `stride` apart. */
+static inline void gs_step(const int64_t *c, int stride, const int64_t *b, int32_t *u, int n, int i)
+{
+    int64_t acc = b[i] * 65536;
+    for (int j = 0; j < i; j++)
+        acc -= c[j * stride + i] * u[j];
+    for (int j = i + 1; j < n; j++)
+        acc -= c[i * stride + j] * u[j];
+    const int64_t cii = c[i * stride + i];
+    int64_t nw = acc / (cii + (cii >> 7) + 1);
+    u[i] = (int32_t)(nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? 1 << 20 : nw);
+}
+
 /* §9: adds one sample to the decayed statistics, then takes three Gauss-Seidel steps (round robin
- * over the weights) towards their solution, with a small ridge on the diagonal. */
+ * over the weights) towards their solution. */
 static inline void lsq_update(LlLsq *ls, const int32_t *d, int n, int32_t tgt, int decay)
 {
     for (int i = 0; i < n; i++) {
@@ -413,14 +437,62 @@ static inline void lsq_update(LlLsq *ls, const int32_t *d, int n, int32_t tgt, i
     for (int step = 0; step < 3; step++) {
         int i = ls->next;
         ls->next = i + 1 < n ? i + 1 : 0;
-        int64_t acc = ls->b[i] * 65536;
-        for (int j = 0; j < i; j++)
-            acc -= ls->c[j][i] * ls->w[j];
-        for (int j = i + 1; j < n; j++)
-            acc -= ls->c[i][j] * ls->w[j];
-        int64_t nw = acc / (ls->c[i][i] + (ls->c[i][i] >> 7) + 1);
-        ls->w[i] = (int32_t)(nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? 1 << 20 : nw);
+        gs_step(&ls->c[0][0], LL_NLS, ls->b, ls->w, n, i);
     }
+}
+
+/* Where the products of input i and the target lie in the window sums. */
+static const uint8_t loc_target_sum[LL_NLOC] = {8, 16, 23, 29, 34, 38, 41, 43};
+
+/* A sample that is not there (outside the rows or columns coded so far): its products are 0. */
+static const int16_t loc_none[LL_LOC_ROW];
+
+/* sums[k] += a_i * a_j - b_i * b_j for every i <= j over the local inputs and target of two
+ * samples, in the order of the window sums. Each |e_i| is below 2^13, so a product fits 32
+ * bits and so does a column's sum over LL_LOC_R rows. */
+static inline void loc_add_products(int32_t *sums, const int16_t *a, const int16_t *b)
+{
+    for (int i = 0, k = 0; i < LL_LOC_ROW; i++)
+        for (int j = i; j < LL_LOC_ROW; j++, k++)
+            sums[k] += (int32_t)a[i] * a[j] - (int32_t)b[i] * b[j];
+}
+
+/* sums[k] = a_i * a_j for every i <= j, in the order of the window sums. */
+static inline void loc_products(int32_t *sums, const int16_t *a)
+{
+    for (int i = 0, k = 0; i < LL_LOC_ROW; i++)
+        for (int j = i; j < LL_LOC_ROW; j++, k++)
+            sums[k] = (int32_t)a[i] * a[j];
+}
+
+/* §8: the spread of the local fit's residuals over its window of n samples, on the scale of
+ * the summed neighbour errors (in 1/8 units, about 28 times their standard deviation): the
+ * target's energy not explained by the weights u, per sample. */
+static inline int32_t loc_spread(const int64_t *win, const int32_t *u, int n, int n_win, int sh)
+{
+    int64_t tt = win[LL_LOC_SUMS - 1], fit = 0;
+    for (int i = 0; i < n; i++)
+        fit += (int64_t)u[i] * win[loc_target_sum[i]];
+    int64_t sse = tt - fit / 65536;
+    sse = sse < 0 ? 0 : sse > tt ? tt : sse;
+    return (int32_t)usqrt64((uint64_t)sse * (784u << (2 * sh)) / (uint64_t)n_win);
+}
+
+/* §7: the local least-squares weights u from the window sums `win`, by one Gauss-Seidel sweep
+ * that starts from the previous sample's weights: the window moves by one column, so the
+ * solution moves little (a second sweep saves 0.04% for a seventh of the heavy model's time). */
+static inline void loc_solve(const int64_t *win, int32_t *u, int n)
+{
+    int64_t cm[LL_NLOC][LL_NLOC], b[LL_NLOC];
+    for (int i = 0, k = 0; i < LL_LOC_ROW; i++)
+        for (int j = i; j < LL_LOC_ROW; j++, k++) {
+            if (j < LL_NLOC)
+                cm[i][j] = win[k];
+            else if (i < LL_NLOC)
+                b[i] = win[k];
+        }
+    for (int i = 0; i < n; i++)
+        gs_step(&cm[0][0], LL_NLOC, b, u, n, i);
 }
 
 /* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
@@ -466,6 +538,22 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         return IMZ_OK;
     }
 
+    /* §7 the local least-squares window: this row's inputs go into the oldest row's slot, column
+     * by column behind the window's front, which has read that row's column before. */
+    int16_t *loc_cur = NULL;
+    const int16_t *loc_up = NULL, *loc_old = NULL;
+    int loc_rows = 0;
+    int64_t win[LL_LOC_SUMS] = {0};
+    int32_t loc_pr[LL_LOC_R + 1][LL_LOC_SUMS]; /* products of the current row's last samples */
+    if (heavy) {
+        const uint32_t rows = c->rows_done;
+        const size_t row_len = (size_t)w * LL_LOC_ROW;
+        loc_cur = pl->loc_in + (size_t)(rows % (LL_LOC_R + 1)) * row_len;
+        loc_up = rows ? pl->loc_in + (size_t)((rows - 1) % (LL_LOC_R + 1)) * row_len : NULL;
+        loc_old = rows > LL_LOC_R ? loc_cur : NULL;
+        loc_rows = (int)(rows < LL_LOC_R ? rows : LL_LOC_R);
+    }
+
     for (int x = 0; x < w; x++) {
         /* A stream that ran dry only feeds zeros: give up within a few thousand samples rather
          * than decode a whole (possibly enormous) row of garbage. */
@@ -480,7 +568,9 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         int32_t sp[LL_NSUB] = {0};
         int32_t pred;
         int32_t ld[LL_NLS];
-        int nls = 0, dir = 0;
+        int32_t lx[LL_NLOC] = {0};
+        int nls = 0, dir = 0, nloc = 0;
+        int32_t loc_sig = -1; /* the local fit's residual spread (§8), -1 if none */
         if (heavy) {
             /* §7 least-squares inputs: 9 neighbours, then either 7 farther ones or the earlier
              * planes' gradients. */
@@ -513,7 +603,59 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 ld[nls++] = (v2[x - 3] - W) >> sh;
                 ld[nls++] = (v2[x + 3] - W) >> sh;
             }
-            sp[8] = W * 8 + lsq_predict(&hm->ls, ld, nls, sh);
+            sp[8] = W * 8 + lsq_predict(hm->ls.w, ld, nls, sh);
+
+            /* §7 the local least-squares sub-prediction, fitted to the samples of a small window
+             * around this one: it follows texture and edges that change within a few pixels,
+             * which the predictors over every sample average away. Its inputs are the first
+             * five of the above, then the references' gradients or three more neighbours. */
+            for (int i = 0; i < 5; i++)
+                lx[i] = ld[i];
+            if (n_ref) {
+                lx[5] = ld[9];
+                lx[6] = ld[10];
+                nloc = 7;
+                if (n_ref > 1)
+                    lx[nloc++] = ld[11];
+            } else {
+                lx[5] = ld[5];
+                lx[6] = ld[6];
+                lx[7] = ld[7];
+                nloc = 8;
+            }
+            const int R = LL_LOC_R;
+            /* The columns entering the window gain the row above and lose the row that has
+             * left; the window gains the column at x + R and the current row's sample at x - 1,
+             * and loses the column and the current row's sample at x - R - 1. */
+            for (int cc = x ? x + R : 0; cc <= x + R && cc < w; cc++) {
+                int32_t *col = pl->loc_col + (size_t)cc * LL_LOC_SUMS;
+                const int16_t *up = loc_up ? loc_up + (size_t)cc * LL_LOC_ROW : loc_none;
+                const int16_t *old = loc_old ? loc_old + (size_t)cc * LL_LOC_ROW : loc_none;
+                loc_add_products(col, up, old);
+                for (int k = 0; k < LL_LOC_SUMS; k++)
+                    win[k] += col[k];
+            }
+            if (x) {
+                int32_t *pr = loc_pr[(x - 1) % (LL_LOC_R + 1)];
+                loc_products(pr, loc_cur + (size_t)(x - 1) * LL_LOC_ROW);
+                if (x > R) {
+                    const int32_t *col = pl->loc_col + (size_t)(x - R - 1) * LL_LOC_SUMS;
+                    const int32_t *gone = loc_pr[(x - R - 1) % (LL_LOC_R + 1)];
+                    for (int k = 0; k < LL_LOC_SUMS; k++)
+                        win[k] += pr[k] - gone[k] - col[k];
+                } else {
+                    for (int k = 0; k < LL_LOC_SUMS; k++)
+                        win[k] += pr[k];
+                }
+            }
+            const int xa = imax(0, x - R), xb = imin(w - 1, x + R);
+            const int n_win = loc_rows * (xb - xa + 1) + (x - xa);
+            sp[LL_SUB_LOCAL] = sp[8];
+            if (n_win >= 3 * nloc) {
+                loc_solve(win, hm->loc_w, nloc);
+                sp[LL_SUB_LOCAL] = W * 8 + lsq_predict(hm->loc_w, lx, nloc, sh);
+                loc_sig = loc_spread(win, hm->loc_w, nloc, n_win, sh);
+            }
         }
         if (fast) {
             pred = med3(W, N, W + N - NW) * 8;
@@ -534,7 +676,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                      * edges run the same way: strongly vertical, strongly horizontal, or
                      * leaning either way. */
                     dir = dv > 2 * dh ? 0 : dh > 2 * dv ? 1 : 2 + (dv > dh);
-                    sp[9] = W * 8 + lsq_predict(&hm->ls_dir[dir], ld, nls, c->ls_shift);
+                    sp[9] = W * 8 + lsq_predict(hm->ls_dir[dir].w, ld, nls, c->ls_shift);
                 }
                 int32_t g;
                 if (dv - dh > 80)
@@ -562,7 +704,8 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             const int32_t *sW = s0 + (x - 1) * LL_NSUB, *sWW = sW - LL_NSUB;
             for (int k = 0; k < nsub; k++) {
                 uint32_t e = (uint32_t)(sN[k] + sW[k] + sNW[k] + sNE[k] + sWW[k]);
-                uint32_t wk = err_weight(e);
+                /* the local least-squares sub-predictor counts four times */
+                uint32_t wk = err_weight(e) << (k == LL_SUB_LOCAL ? 2 : 0);
                 num += (int64_t)wk * sp[k];
                 den += wk;
             }
@@ -584,6 +727,12 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             li[5] = rt0 ? rt0[x] : 0;
             li[6] = rtA ? rtA[x] : 0;
             li[7] = (N - W) * 8;
+            if (heavy) {
+                /* how far the local and the directional least-squares sub-predictors lie from
+                 * the blend: the correction learns how much to trust them beyond it */
+                li[8] = sp[LL_SUB_LOCAL] - pred;
+                li[9] = sp[9] - pred;
+            }
             int64_t lacc = 0;
             for (int i = 0; i < LL_NLMS; i++)
                 lacc += (int64_t)m->lms[i] * li[i];
@@ -599,6 +748,9 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         int qe = energy_class(eerr);
         int qg = energy_class(grad * 8);
         int q = energy_class(eerr + grad * 8);
+        /* The same scale from the local fit's residuals over its window: a steadier measure of
+         * the noise than five neighbours' errors, where the fit holds. */
+        int lq = loc_sig < 0 ? qe : energy_class((uint32_t)loc_sig);
         int32_t rte = rt0 ? rt0[x] : 0;
         int rq = rte < -48   ? 0
                  : rte < -16 ? 1
@@ -650,9 +802,9 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         int clse = side_mag(sw) * 12 + side_mag(sn);
         int clsf = side_mag(sne) * 12 + side_mag(snw);
         int clsg = side_mag(sg1) * 12 + side_mag(sg2);
-        int sl = heavy ? side_class(sp[8] - pc) : 12;
-        int clsd = side_mag(sl) * 16 + (qe >> 1);
-        int sgd = sl * 8 + (qe >> 2);
+        int sl = heavy ? side_class(sp[LL_SUB_LOCAL] - pc) : 12;
+        int clsd = side_mag(sl) * 16 + (lq >> 1);
+        int sgd = sl * 8 + (lq >> 2);
         int sgt = (teW < -8 ? 0 : teW <= 8 ? 1 : 2) * 3 + (teN < -8 ? 0 : teN <= 8 ? 1 : 2);
         sgt = sgt * 8 + (qe >> 2);
         int wset = (q >> 3) * 108 + (side_mag(heavy ? sl : sw) >> 1) * 18 +
@@ -665,7 +817,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
              * the fact. */
             uint32_t t = (uint32_t)(pc - lo8) * 1024u / (uint32_t)(hi8 - lo8 + 1);
             int lv = c->isqrt[t];
-            clsh = lv * LL_NQ + qe;
+            clsh = lv * LL_NQ + lq;
             int lset = lv * 8 + (qe >> 2);
             sel.w3 = hm->mixw3[lset];
             sel.apm2 = hm->apm2[lset];
@@ -783,6 +935,10 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             int32_t tgt = (v - W) >> c->ls_shift;
             lsq_update(&hm->ls, ld, nls, tgt, LL_LS_DECAY);
             lsq_update(&hm->ls_dir[dir], ld, nls, tgt, LL_LS_DIR_DECAY);
+            int16_t *e = loc_cur + (size_t)x * LL_LOC_ROW;
+            for (int i = 0; i < LL_NLOC; i++)
+                e[i] = (int16_t)lx[i];
+            e[LL_NLOC] = (int16_t)tgt;
         }
         if (!fast) {
             int32_t *sC = s0 + x * LL_NSUB;
@@ -810,6 +966,7 @@ void imz_ll_encode_row(LlCoder *c)
         else
             code_row(c, p, 0, 0, 0);
     }
+    c->rows_done++;
 }
 
 int imz_ll_decode_row(LlCoder *c)
@@ -821,5 +978,6 @@ int imz_ll_decode_row(LlCoder *c)
         if (st)
             return st;
     }
+    c->rows_done++;
     return IMZ_OK;
 }
