@@ -294,8 +294,8 @@ TEST(lossless_mode_byte)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Every profile writes format version 7 first; a stream of another version (such as 6, whose
- * heavy model had no local least-squares sub-predictor) is refused as unsupported rather than
+/* Every profile writes format version 8 first; a stream of another version (such as 7, whose
+ * heavy model's local least-squares window was smaller) is refused as unsupported rather than
  * decoded into garbage. */
 TEST(lossless_format_version)
 {
@@ -306,13 +306,13 @@ TEST(lossless_format_version)
         ImzBuf pay;
         REQUIRE(!encode(&img, efforts[i], 1, &pay));
         REQUIRE(pay.len > 2);
-        CHECK_MSG(pay.data[0] == 7, "effort %d wrote version %u", efforts[i], pay.data[0]);
+        CHECK_MSG(pay.data[0] == 8, "effort %d wrote version %u", efforts[i], pay.data[0]);
         ImzImage out = {0};
         CHECK(!decode(&img, pay.data, pay.len, 1, &out) && test_images_equal(&img, &out));
         imz_image_free(test_ctx(), &out);
-        pay.data[0] = 6;
+        pay.data[0] = 7;
         int st = decode(&img, pay.data, pay.len, 1, &out);
-        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 6 at effort %d gave %d", efforts[i], st);
+        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 7 at effort %d gave %d", efforts[i], st);
         imz_image_free(test_ctx(), &out);
         imz_buf_free(&pay);
     }

@@ -16,7 +16,7 @@
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 7
+#define LL_FORMAT_VERSION 8
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
@@ -28,7 +28,7 @@
 #define LL_NLS_DIR 4   /* edge-direction classes, each with a least-squares sub-predictor */
 #define LL_LS_DIR_DECAY 12 /* ... and that of the direction ones: 2^-12 */
 #define LL_SUB_LOCAL 10 /* the local least-squares sub-predictor (§7) */
-#define LL_LOC_R 4      /* its window: 4 rows above and 4 columns either side */
+#define LL_LOC_R 6      /* its window: 6 rows above and 6 columns either side */
 #define LL_NLOC 8       /* its inputs, at most */
 #define LL_LOC_ROW (LL_NLOC + 1)                          /* inputs and target of one sample */
 #define LL_LOC_SUMS (LL_LOC_ROW * (LL_LOC_ROW + 1) / 2)   /* their products, upper triangle */

@@ -478,9 +478,9 @@ static inline int32_t loc_spread(const int64_t *win, const int32_t *u, int n, in
     return (int32_t)usqrt64((uint64_t)sse * (784u << (2 * sh)) / (uint64_t)n_win);
 }
 
-/* §7: the local least-squares weights u from the window sums `win`, by one Gauss-Seidel sweep
- * that starts from the previous sample's weights: the window moves by one column, so the
- * solution moves little (a second sweep saves 0.04% for a seventh of the heavy model's time). */
+/* §7: the local least-squares weights u from the window sums `win`, by two Gauss-Seidel sweeps
+ * that start from the previous sample's weights: the window moves by one column, so the
+ * solution moves little. */
 static inline void loc_solve(const int64_t *win, int32_t *u, int n)
 {
     int64_t cm[LL_NLOC][LL_NLOC], b[LL_NLOC];
@@ -491,8 +491,9 @@ static inline void loc_solve(const int64_t *win, int32_t *u, int n)
             else if (i < LL_NLOC)
                 b[i] = win[k];
         }
-    for (int i = 0; i < n; i++)
-        gs_step(&cm[0][0], LL_NLOC, b, u, n, i);
+    for (int sweep = 0; sweep < 2; sweep++)
+        for (int i = 0; i < n; i++)
+            gs_step(&cm[0][0], LL_NLOC, b, u, n, i);
 }
 
 /* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
