@@ -441,9 +441,6 @@ static inline void lsq_update(LlLsq *ls, const int32_t *d, int n, int32_t tgt, i
     }
 }
 
-/* Where the products of input i and the target lie in the window sums. */
-static const uint8_t loc_target_sum[LL_NLOC] = {8, 16, 23, 29, 34, 38, 41, 43};
-
 /* A sample that is not there (outside the rows or columns coded so far): its products are 0. */
 static const int16_t loc_none[LL_LOC_ROW];
 
@@ -465,35 +462,41 @@ static inline void loc_products(int32_t *sums, const int16_t *a)
             sums[k] = (int32_t)a[i] * a[j];
 }
 
-/* §8: the spread of the local fit's residuals over its window of n samples, on the scale of
- * the summed neighbour errors (in 1/8 units, about 28 times their standard deviation): the
- * target's energy not explained by the weights u, per sample. */
-static inline int32_t loc_spread(const int64_t *win, const int32_t *u, int n, int n_win, int sh)
+/* The window sums in the solver's layout: S (inputs by inputs, upper triangle) and T (inputs by
+ * target); the last sum, the target by itself, is Tt. */
+static inline void loc_unpack(const int64_t *win, int64_t s[LL_NLOC][LL_NLOC], int64_t *t)
 {
-    int64_t tt = win[LL_LOC_SUMS - 1], fit = 0;
-    for (int i = 0; i < n; i++)
-        fit += (int64_t)u[i] * win[loc_target_sum[i]];
-    int64_t sse = tt - fit / 65536;
-    sse = sse < 0 ? 0 : sse > tt ? tt : sse;
-    return (int32_t)usqrt64((uint64_t)sse * (784u << (2 * sh)) / (uint64_t)n_win);
-}
-
-/* §7: the local least-squares weights u from the window sums `win`, by two Gauss-Seidel sweeps
- * that start from the previous sample's weights: the window moves by one column, so the
- * solution moves little. */
-static inline void loc_solve(const int64_t *win, int32_t *u, int n)
-{
-    int64_t cm[LL_NLOC][LL_NLOC], b[LL_NLOC];
     for (int i = 0, k = 0; i < LL_LOC_ROW; i++)
         for (int j = i; j < LL_LOC_ROW; j++, k++) {
             if (j < LL_NLOC)
-                cm[i][j] = win[k];
+                s[i][j] = win[k];
             else if (i < LL_NLOC)
-                b[i] = win[k];
+                t[i] = win[k];
         }
+}
+
+/* §7: the local least-squares weights u for the window sums S (rows LL_NLOC apart) and T, by two
+ * Gauss-Seidel sweeps that start from the previous sample's weights: the window moves by one
+ * column, so the solution moves little. */
+static inline void loc_solve(const int64_t *s, const int64_t *t, int32_t *u, int n)
+{
     for (int sweep = 0; sweep < 2; sweep++)
         for (int i = 0; i < n; i++)
-            gs_step(&cm[0][0], LL_NLOC, b, u, n, i);
+            gs_step(s, LL_NLOC, t, u, n, i);
+}
+
+/* §8: the spread of the local fit's residuals over its window of n_win samples, on the scale of
+ * the summed neighbour errors (in 1/8 units, about 28 times their standard deviation): the
+ * target's energy Tt not explained by the weights u, per sample. */
+static inline int32_t loc_spread(const int64_t *t, int64_t tt, const int32_t *u, int n, int n_win,
+                                 int sh)
+{
+    int64_t fit = 0;
+    for (int i = 0; i < n; i++)
+        fit += (int64_t)u[i] * t[i];
+    int64_t sse = tt - fit / 65536;
+    sse = sse < 0 ? 0 : sse > tt ? tt : sse;
+    return (int32_t)usqrt64((uint64_t)sse * (784u << (2 * sh)) / (uint64_t)n_win);
 }
 
 /* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
@@ -653,9 +656,11 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             const int n_win = loc_rows * (xb - xa + 1) + (x - xa);
             sp[LL_SUB_LOCAL] = sp[8];
             if (n_win >= 3 * nloc) {
-                loc_solve(win, hm->loc_w, nloc);
+                int64_t ws[LL_NLOC][LL_NLOC], wt[LL_NLOC];
+                loc_unpack(win, ws, wt);
+                loc_solve(&ws[0][0], wt, hm->loc_w, nloc);
                 sp[LL_SUB_LOCAL] = W * 8 + lsq_predict(hm->loc_w, lx, nloc, sh);
-                loc_sig = loc_spread(win, hm->loc_w, nloc, n_win, sh);
+                loc_sig = loc_spread(wt, win[LL_LOC_SUMS - 1], hm->loc_w, nloc, n_win, sh);
             }
         }
         if (fast) {
