@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define IMZ_MEM_K 4                    /* times the decoded image */
-#define IMZ_MEM_R 224                  /* times one row of it (row coders keep rows of state) */
+#define IMZ_MEM_R 240                  /* times one row of it (row coders keep rows of state) */
 #define IMZ_MEM_C ((uint64_t)32 << 20) /* image-independent state */
 
 /** Most bytes a decoder may hold for a width x height x channels image (2 bytes per sample). */

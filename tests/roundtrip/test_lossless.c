@@ -258,7 +258,8 @@ TEST(lossless_hostile_input)
     hostile(9);
 }
 
-/* The heavy-model flag (mode bit 5) exists only for profile 1, and bits 6-7 must be zero. */
+/* The heavy-model flag (mode bit 5) exists only for profile 1, the wide-window flag (bit 6) only
+ * with it, and bit 7 must be zero. */
 TEST(lossless_mode_byte)
 {
     ImzImage img = {0};
@@ -269,8 +270,8 @@ TEST(lossless_mode_byte)
         int ok;
     } cases[] = {
         {9, 0xff, 0x00, 1},
-        {9, 0xff, 0x40, 0},
         {9, 0xff, 0x80, 0},
+        {5, 0xff, 0x40, 0},
         {2, 0xff, 0x20, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -281,6 +282,7 @@ TEST(lossless_mode_byte)
                   pay.data[1], cases[i].effort);
         CHECK_MSG(cases[i].effort < 7 || (pay.data[1] & 0x20), "effort %d without heavy model",
                   cases[i].effort);
+        CHECK_MSG(!(pay.data[1] & 0x40), "wide window for 80x80 at effort %d", cases[i].effort);
         pay.data[1] = (uint8_t)((pay.data[1] & cases[i].mode_and) | cases[i].mode_or);
         ImzImage out = {0};
         int st = decode(&img, pay.data, pay.len, 1, &out);
@@ -294,9 +296,31 @@ TEST(lossless_mode_byte)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Every profile writes format version 8 first; a stream of another version (such as 7, whose
- * heavy model's local least-squares window was smaller) is refused as unsupported rather than
- * decoded into garbage. */
+/* Images of a megapixel or more take the heavy model's wide local window (mode bit 6), in one
+ * row group and in two: a 16-bit gradient with noise, bit-exact. */
+TEST(lossless_wide_window)
+{
+    ImzImage img = {0};
+    REQUIRE(!test_make_image(&img, "gradient", 1024, 1024, 1, 16, 7));
+    for (size_t i = 0; i < imz_image_samples(&img); i += 3)
+        img.data[i] = (uint16_t)(img.data[i] ^ (i & 255));
+    for (int threads = 1; threads <= 2; threads++) {
+        ImzBuf pay;
+        REQUIRE(!encode(&img, 7, threads, &pay));
+        REQUIRE(pay.len > 2);
+        CHECK_MSG((pay.data[1] & 0x60) == 0x60, "mode byte 0x%02x", pay.data[1]);
+        ImzImage out = {0};
+        CHECK_MSG(!decode(&img, pay.data, pay.len, threads, &out) && test_images_equal(&img, &out),
+                  "%d row group(s) do not round-trip", threads);
+        imz_image_free(test_ctx(), &out);
+        imz_buf_free(&pay);
+    }
+    imz_image_free(test_ctx(), &img);
+}
+
+/* Every profile writes format version 9 first; a stream of another version (such as 8, whose
+ * heavy model summed its mixers' weights) is refused as unsupported rather than decoded into
+ * garbage. */
 TEST(lossless_format_version)
 {
     ImzImage img = {0};
@@ -306,13 +330,13 @@ TEST(lossless_format_version)
         ImzBuf pay;
         REQUIRE(!encode(&img, efforts[i], 1, &pay));
         REQUIRE(pay.len > 2);
-        CHECK_MSG(pay.data[0] == 8, "effort %d wrote version %u", efforts[i], pay.data[0]);
+        CHECK_MSG(pay.data[0] == 9, "effort %d wrote version %u", efforts[i], pay.data[0]);
         ImzImage out = {0};
         CHECK(!decode(&img, pay.data, pay.len, 1, &out) && test_images_equal(&img, &out));
         imz_image_free(test_ctx(), &out);
-        pay.data[0] = 7;
+        pay.data[0] = 8;
         int st = decode(&img, pay.data, pay.len, 1, &out);
-        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 7 at effort %d gave %d", efforts[i], st);
+        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 8 at effort %d gave %d", efforts[i], st);
         imz_image_free(test_ctx(), &out);
         imz_buf_free(&pay);
     }

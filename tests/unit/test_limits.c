@@ -209,4 +209,8 @@ TEST(heavy_lossless_decoder_memory_is_bounded)
     REQUIRE(test_make_image(&img, "gauss", 60000, 1, 3, 8, 5) == 0);
     check_codec_memory_opts("lossless", &img, 1, heavy, 1);
     imz_image_free(test_ctx(), &img);
+    /* a megapixel in one row: the wide local window, the most row state per sample */
+    REQUIRE(test_make_image(&img, "gauss", 1u << 20, 1, 1, 16, 5) == 0);
+    check_codec_memory_opts("lossless", &img, 1, heavy, 1);
+    imz_image_free(test_ctx(), &img);
 }

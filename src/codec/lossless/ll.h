@@ -16,7 +16,7 @@
 #include "codec/lossless/ll_rct.h"
 #include "entropy/bac.h"
 
-#define LL_FORMAT_VERSION 8
+#define LL_FORMAT_VERSION 9
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
 #define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
@@ -28,7 +28,9 @@
 #define LL_NLS_DIR 4   /* edge-direction classes, each with a least-squares sub-predictor */
 #define LL_LS_DIR_DECAY 12 /* ... and that of the direction ones: 2^-12 */
 #define LL_SUB_LOCAL 10 /* the local least-squares sub-predictor (§7) */
-#define LL_LOC_R 6      /* its window: 6 rows above and 6 columns either side */
+#define LL_LOC_R 6      /* its window: 6 rows above and 6 columns either side, */
+#define LL_LOC_R_WIDE 8 /* or 8 in a wide-window stream, */
+#define LL_WIDE_PIXELS (1u << 20) /* which the encoder picks for images of this many pixels */
 #define LL_NLOC 8       /* its inputs, at most */
 #define LL_LOC_ROW (LL_NLOC + 1)                          /* inputs and target of one sample */
 #define LL_LOC_SUMS (LL_LOC_ROW * (LL_LOC_ROW + 1) / 2)   /* their products, upper triangle */
@@ -53,7 +55,8 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 #define LL_NDEC (2 * LL_MAXK + 1) /* mixed decisions: zero, exponent, mantissa, sign */
 #define LL_MIX_RATE 9             /* learning rate of the palette profile's mixers (§11) */
 #define LL_RES_MIX_RATE 20        /* learning rate of the residual model's mixers (§5) */
-#define LL_HEAVY_MIX_RATE 10      /* ... in the heavy model, which sums four weight vectors */
+#define LL_HEAVY_MIX_RATE 36      /* ... of the heavy model's four first-layer mixers */
+#define LL_FINAL_MIX_RATE 12      /* ... and of its second layer */
 #define LL_NWSET 432              /* first weight sets: energy class and sides of W, N, NE (§8) */
 #define LL_NWSET2 LL_NCTXC        /* second weight sets, added to the first: model C's context */
 #define LL_MIX_IN 8               /* bias + up to 7 cells */
@@ -126,6 +129,7 @@ typedef struct LlHeavyModel {
     int32_t mixw3[LL_NLSET][LL_NDEC][LL_MIX_IN];
     int32_t mixw4[LL_NTSET][LL_NDEC][LL_MIX_IN];
     uint16_t apm2[LL_NLSET][LL_NDEC][33];
+    int32_t final_w[LL_NQ][LL_NDEC][4]; /* second-layer weights, by the local noise class */
     LlLsq ls;                 /* over every sample */
     LlLsq ls_dir[LL_NLS_DIR]; /* over the samples of one edge direction */
     int32_t loc_w[LL_NLOC];   /* the local one's weights, carried from sample to sample */
@@ -142,14 +146,15 @@ typedef struct LlPlane {
     LlModel *m;
     LlHeavyModel *h; /* heavy model only, else NULL */
     /* Heavy model only: the local least-squares window (§7). loc_in keeps the inputs and target
-     * of the last LL_LOC_R + 1 rows, LL_LOC_ROW per sample; loc_col[x] sums their products over
-     * the LL_LOC_R rows above at column x. */
+     * of the last loc_r + 1 rows, LL_LOC_ROW per sample; loc_col[x] sums their products over
+     * the loc_r rows above at column x. */
     int16_t *loc_in;
     int32_t *loc_col;
 } LlPlane;
 
 typedef struct LlCoder {
     int n_planes, width, profile, heavy;
+    int loc_r;    /* heavy model: the local window's rows above and columns either side */
     int ls_shift; /* least-squares inputs are differences >> ls_shift (|d| < 2^13) */
     uint32_t rows_done; /* rows of the group coded so far */
     LlPlane plane[4];
@@ -185,7 +190,7 @@ int imz_ll_warm_take(LlWarmStart *ws, LlCoder *c);
 
 /** The shape of a stream: everything the model needs before the first row. */
 typedef struct LlLayout {
-    int width, n_planes, profile, heavy;
+    int width, n_planes, profile, heavy, wide;
     int32_t lo[4], hi[4];
     int alpha_plane; /* -1 if none; otherwise 0 (alpha is coded first) */
 } LlLayout;
@@ -193,6 +198,7 @@ typedef struct LlLayout {
 /** Everything the stream header says (§3). Plane order: alpha first if present, then colour. */
 typedef struct LlStreamInfo {
     int channels, depth, profile, rct, heavy;
+    int wide; /* heavy only: the local window reaches LL_LOC_R_WIDE samples (§7) */
     int n_planes, alpha_plane;
     int32_t ch_min[4], ch_step[4], ch_max[4]; /* channel c: sample = ch_min + step * mapped */
     uint16_t *to_rank[4];  /* value table mode (encoder): sample -> rank, or NULL */

@@ -128,8 +128,9 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
     si->profile = (int)(mode & 3);
     si->rct = (int)((mode >> 2) & 7);
     si->heavy = (int)((mode >> 5) & 1);
+    si->wide = (int)((mode >> 6) & 1);
     if (si->profile >= LL_N_PROFILES || si->rct >= LL_N_RCT || (si->channels < 3 && si->rct) ||
-        (mode >> 6) || (si->heavy && si->profile != LL_PROFILE_NORMAL))
+        (mode >> 7) || (si->heavy && si->profile != LL_PROFILE_NORMAL) || (si->wide && !si->heavy))
         return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad mode byte 0x%02x", mode);
     imz_ll_plane_setup(si);
     int32_t maxval = (int32_t)((1u << si->depth) - 1);

@@ -317,6 +317,7 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     si->depth = img->bit_depth;
     si->profile = effort_profile(effort);
     si->heavy = 0;
+    si->wide = 0;
     int ast = analyse_channels(ctx, img, si);
     if (ast)
         return ast;
@@ -351,6 +352,11 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     /* The heavy model (least-squares sub-predictor, models D and F) costs about twice the time. */
     if (si->profile == LL_PROFILE_NORMAL && effort >= LL_HEAVY_EFFORT)
         si->heavy = 1;
+    /* Images of a megapixel and more are mostly smoother at the scale of a pixel (the 16-bit
+     * scans of 1-5 megapixels gain 0.03-0.17% from the wider local window, the 0.4-megapixel
+     * photos of Kodak lose 0.07%). */
+    if (si->heavy && (uint64_t)img->width * img->height >= LL_WIDE_PIXELS)
+        si->wide = 1;
     if (effort >= 7 && img->channels >= 3) {
         /* Efforts 7-9 try every transform on the middle quarter of the rows with the lighter
          * model, to bound the time (on Kodak a third chose as well, for a third more of the
@@ -421,7 +427,8 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
         st = jobs[g].status;
     if (!st) {
         imz_buf_put_u8(payload, LL_FORMAT_VERSION);
-        imz_buf_put_u8(payload, (unsigned)(si->profile | si->rct << 2 | si->heavy << 5));
+        imz_buf_put_u8(payload,
+                       (unsigned)(si->profile | si->rct << 2 | si->heavy << 5 | si->wide << 6));
         for (int c = 0; c < img->channels; c++) {
             imz_buf_put_varint(payload, (uint64_t)si->ch_min[c]);
             imz_buf_put_varint(payload, (uint64_t)si->ch_step[c]);
