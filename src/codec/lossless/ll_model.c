@@ -68,6 +68,16 @@ void imz_ll_build_tables(int16_t *stretch, int16_t *squash)
         stretch[j] = 2047;
 }
 
+/* Fills dst with copies of one element of n_bytes. */
+static void fill_copies(void *dst, size_t n, const void *one, size_t n_bytes)
+{
+    for (size_t i = 0; i < n; i++)
+        memcpy((char *)dst + i * n_bytes, one, n_bytes);
+}
+
+/* Every element of the table `arr` (an array of arrays of the type of `one`) set to `one`. */
+#define FILL_COPIES(arr, one) fill_copies((arr), sizeof(arr) / sizeof(one), (one), sizeof(one))
+
 int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
 {
     memset(c, 0, sizeof *c);
@@ -134,40 +144,32 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
         size_t n_cells = offsetof(LlModel, mixw) / sizeof(ImzBacCell);
         for (size_t i = 0; i < n_cells; i++)
             imz_bac_cell_init(&cells[i]);
-        for (int i = 0; i < LL_NWSET; i++)
-            for (int j = 0; j < LL_NDEC; j++) {
-                md->mixw[i][j][0] = 0;
-                for (int k = 1; k < LL_MIX_IN; k++)
-                    md->mixw[i][j][k] = 66000 / (c->heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL);
-            }
-        memset(md->mixw2, 0, sizeof md->mixw2);
+        /* A mixer starts as the plain average of its cells (no bias); an APM row as the
+         * identity. */
+        int32_t w_avg[LL_MIX_IN] = {0};
+        for (int k = 1; k < LL_MIX_IN; k++)
+            w_avg[k] = 66000 / (c->heavy ? LL_CELLS_HEAVY : LL_CELLS_NORMAL);
+        uint16_t apm_id[33];
         for (int k = 0; k < 33; k++)
-            md->apm[0][0][k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
-        for (int i = 0; i < LL_NAPM; i++)
-            for (int j = 0; j < LL_NDEC; j++)
-                memcpy(md->apm[i][j], md->apm[0][0], sizeof md->apm[0][0]);
+            apm_id[k] = (uint16_t)(c->squash[imin(k * 128, 4094)] * 16);
+        FILL_COPIES(md->mixw, w_avg);
+        memset(md->mixw2, 0, sizeof md->mixw2);
+        FILL_COPIES(md->apm, apm_id);
         if (pl->h) {
             LlHeavyModel *hm = pl->h;
             ImzBacCell *hc = (ImzBacCell *)hm;
             size_t n_hc = offsetof(LlHeavyModel, mixw3) / sizeof(ImzBacCell);
             for (size_t i = 0; i < n_hc; i++)
                 imz_bac_cell_init(&hc[i]);
-            /* The four first-layer mixers each start as the plain average of the cells; the
-             * second layer starts as the average of the four. */
-            for (int j = 0; j < LL_NDEC; j++) {
-                for (int i = 0; i < LL_NWSET2; i++)
-                    memcpy(md->mixw2[i][j], md->mixw[0][0], sizeof md->mixw[0][0]);
-                for (int i = 0; i < LL_NLSET; i++)
-                    memcpy(hm->mixw3[i][j], md->mixw[0][0], sizeof md->mixw[0][0]);
-                for (int i = 0; i < LL_NTSET; i++)
-                    memcpy(hm->mixw4[i][j], md->mixw[0][0], sizeof md->mixw[0][0]);
-                for (int i = 0; i < LL_NQ; i++)
-                    for (int k = 0; k < 4; k++)
-                        hm->final_w[i][j][k] = 1 << (LL_MIX_SHIFT - 2);
-            }
-            for (int i = 0; i < LL_NLSET; i++)
-                for (int j = 0; j < LL_NDEC; j++)
-                    memcpy(hm->apm2[i][j], md->apm[0][0], sizeof md->apm[0][0]);
+            /* Each of the four first-layer mixers is a mixer of its own here, so the second
+             * vectors start like the first; the second layer starts as the average of the four. */
+            const int32_t quarter[4] = {1 << (LL_MIX_SHIFT - 2), 1 << (LL_MIX_SHIFT - 2),
+                                        1 << (LL_MIX_SHIFT - 2), 1 << (LL_MIX_SHIFT - 2)};
+            FILL_COPIES(md->mixw2, w_avg);
+            FILL_COPIES(hm->mixw3, w_avg);
+            FILL_COPIES(hm->mixw4, w_avg);
+            FILL_COPIES(hm->final_w, quarter);
+            FILL_COPIES(hm->apm2, apm_id);
             memset(&hm->ls, 0, sizeof hm->ls);
             memset(hm->ls_dir, 0, sizeof hm->ls_dir);
             memset(hm->loc_w, 0, sizeof hm->loc_w);
