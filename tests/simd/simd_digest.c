@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // SPDX-FileCopyrightText: imz authors
 //
-// Prints one line per (image, effort, quality, chroma format) of the lossy codec: the size and a
-// hash of the stream, and a hash of its decoded pixels. It is linked twice, once with the
-// library as built and once with the kernels that have SIMD clones compiled for the baseline
-// only (IMZ_PORTABLE); test_simd_paths.sh checks that both print the same lines.
+// Prints one line per (image, effort, quality, chroma format) of the lossy codec and per (image,
+// effort) of the lossless codec: the size and a hash of the stream, and a hash of its decoded
+// pixels. It is linked twice, once with the library as built and once with the kernels that have
+// SIMD clones compiled for the baseline only (IMZ_PORTABLE); test_simd_paths.sh checks that both
+// print the same lines.
 // Usage: simd_digest [IMAGE...]
 
 #include <stdio.h>
@@ -39,34 +40,52 @@ static int synthetic(ImzContext *ctx, ImzImage *img, int kind, uint32_t w, uint3
     return 0;
 }
 
+/* Codes img with one codec and its options, decodes it, and prints the line. */
+static int digest_one(ImzContext *ctx, const char *name, const ImzImage *img, const char *codec,
+                      const ImzOption *opt, int n_opt, const char *label)
+{
+    uint8_t *enc = NULL;
+    size_t n = 0;
+    ImzImage dec;
+    if (imz_encode(ctx, img, codec, opt, n_opt, &enc, &n) || imz_decode(ctx, enc, n, &dec)) {
+        fprintf(stderr, "%s: %s\n", name, imz_last_error(ctx));
+        imz_free(ctx, enc);
+        return -1;
+    }
+    size_t samples = (size_t)dec.width * dec.height * dec.channels;
+    printf("%s %s %s: %zu bytes %016llx, pixels %016llx\n", name, codec, label, n,
+           (unsigned long long)fnv1a(14695981039346656037u, enc, n),
+           (unsigned long long)fnv1a(14695981039346656037u, dec.data, samples * sizeof *dec.data));
+    imz_image_free(ctx, &dec);
+    imz_free(ctx, enc);
+    return 0;
+}
+
 static int digest(ImzContext *ctx, const char *name, const ImzImage *img)
 {
     static const char *const efforts[] = {"1", "3", "5", "9"};
     static const char *const qualities[] = {"15", "60", "95"};
     static const char *const chroma[] = {"420", "444"};
-    for (int e = 0; e < 4; e++)
-        for (int q = 0; q < 3; q++)
-            for (int c = 0; c < 2; c++) {
-                ImzOption opt[3] = {{"effort", efforts[e]}, {"quality", qualities[q]},
-                                    {"subsampling", chroma[c]}};
-                uint8_t *enc = NULL;
-                size_t n = 0;
-                ImzImage dec;
-                if (imz_encode(ctx, img, "lossy", opt, 3, &enc, &n) ||
-                    imz_decode(ctx, enc, n, &dec)) {
-                    fprintf(stderr, "%s: %s\n", name, imz_last_error(ctx));
-                    imz_free(ctx, enc);
-                    return -1;
+    char label[64];
+    if (img->bit_depth <= 8)
+        for (int e = 0; e < 4; e++)
+            for (int q = 0; q < 3; q++)
+                for (int c = 0; c < 2; c++) {
+                    ImzOption opt[3] = {{"effort", efforts[e]}, {"quality", qualities[q]},
+                                        {"subsampling", chroma[c]}};
+                    snprintf(label, sizeof label, "e%s q%s %s", efforts[e], qualities[q],
+                             chroma[c]);
+                    if (digest_one(ctx, name, img, "lossy", opt, 3, label))
+                        return -1;
                 }
-                size_t samples = (size_t)dec.width * dec.height * dec.channels;
-                printf("%s e%s q%s %s: %zu bytes %016llx, pixels %016llx\n", name, efforts[e],
-                       qualities[q], chroma[c], n,
-                       (unsigned long long)fnv1a(14695981039346656037u, enc, n),
-                       (unsigned long long)fnv1a(14695981039346656037u, dec.data,
-                                                 samples * sizeof *dec.data));
-                imz_image_free(ctx, &dec);
-                imz_free(ctx, enc);
-            }
+    /* the lossless row coders: fast profile, normal model, heavy model */
+    static const char *const ll_efforts[] = {"2", "5", "9"};
+    for (int e = 0; e < 3; e++) {
+        ImzOption opt[1] = {{"effort", ll_efforts[e]}};
+        snprintf(label, sizeof label, "e%s", ll_efforts[e]);
+        if (digest_one(ctx, name, img, "lossless", opt, 1, label))
+            return -1;
+    }
     return 0;
 }
 
