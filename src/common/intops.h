@@ -21,19 +21,15 @@
  * multiversioning). The arithmetic is the same in both, so are the bytes; tests/simd checks it
  * against a build with IMZ_PORTABLE, which keeps only the baseline. Only static functions carry
  * it (an exported kernel is a plain wrapper around one): callers in other files, and the
- * portable test build, then see ordinary symbols with any compiler. */
+ * portable test build, then see ordinary symbols with any compiler.
+ * IMZ_SIMD_CLONES_V3 is the same for the lossless row coders, with the whole x86-64-v3 level
+ * (AVX2 with BMI2 and LZCNT), which the loader picks only where the processor has all of it:
+ * they gain more from it than from AVX2 alone (src/codec/lossless/ll_model.c). */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(IMZ_PORTABLE)
 #define IMZ_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define IMZ_SIMD_CLONES
-#endif
-
-/* The same for the lossless model, built for the whole x86-64-v3 level (AVX2 with BMI2 and
- * LZCNT), which the loader picks only where the processor has all of it: on Kodak at effort 5
- * that codes 6-10% faster, AVX2 alone 4-7%. */
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(IMZ_PORTABLE)
 #define IMZ_SIMD_CLONES_V3 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
+#define IMZ_SIMD_CLONES
 #define IMZ_SIMD_CLONES_V3
 #endif
 
