@@ -41,6 +41,9 @@ static inline int iabs(int v) { return v < 0 ? -v : v; }
 /** floor(log2(v)) for v > 0. */
 static inline int ulog2(uint32_t v) { return 31 - __builtin_clz(v); }
 
+/** Index of the lowest set bit of v > 0. */
+static inline int ctz64(uint64_t v) { return __builtin_ctzll(v); }
+
 /** floor(sqrt(v)), exactly: one result bit per step, from the highest. */
 static inline uint32_t usqrt64(uint64_t v)
 {

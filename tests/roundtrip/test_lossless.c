@@ -318,9 +318,9 @@ TEST(lossless_wide_window)
     imz_image_free(test_ctx(), &img);
 }
 
-/* Every profile writes format version 9 first; a stream of another version (such as 8, whose
- * heavy model summed its mixers' weights) is refused as unsupported rather than decoded into
- * garbage. */
+/* Every profile writes format version 10 first; a stream of another version (such as 9, whose
+ * efforts 3-6 mixed binary decisions where 10 codes tokens under tree contexts) is refused as
+ * unsupported rather than decoded into garbage. */
 TEST(lossless_format_version)
 {
     ImzImage img = {0};
@@ -330,13 +330,13 @@ TEST(lossless_format_version)
         ImzBuf pay;
         REQUIRE(!encode(&img, efforts[i], 1, &pay));
         REQUIRE(pay.len > 2);
-        CHECK_MSG(pay.data[0] == 9, "effort %d wrote version %u", efforts[i], pay.data[0]);
+        CHECK_MSG(pay.data[0] == 10, "effort %d wrote version %u", efforts[i], pay.data[0]);
         ImzImage out = {0};
         CHECK(!decode(&img, pay.data, pay.len, 1, &out) && test_images_equal(&img, &out));
         imz_image_free(test_ctx(), &out);
-        pay.data[0] = 8;
+        pay.data[0] = 9;
         int st = decode(&img, pay.data, pay.len, 1, &out);
-        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 8 at effort %d gave %d", efforts[i], st);
+        CHECK_MSG(st == IMZ_ERR_UNSUPPORTED, "version 9 at effort %d gave %d", efforts[i], st);
         imz_image_free(test_ctx(), &out);
         imz_buf_free(&pay);
     }

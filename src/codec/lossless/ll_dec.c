@@ -23,33 +23,85 @@ typedef struct DecJob {
     int status;
 } DecJob;
 
+/* §8.1: the group's tree and tables, its raw bits and its rANS stream. */
+typedef struct TreeInput {
+    LlTree *tree;
+    LlTreeMasks *masks;
+    ImzRansTable *tab;
+} TreeInput;
+
+static int start_tree(ImzContext *ctx, LlCoder *c, const LlGroup *g, TreeInput *in)
+{
+    ImzReader r;
+    imz_reader_init(&r, g->data, g->len);
+    uint64_t hlen = imz_read_varint(&r);
+    const uint8_t *hp = hlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)hlen) : NULL;
+    uint64_t rlen = hp ? imz_read_varint(&r) : 0;
+    const uint8_t *rp = rlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)rlen) : NULL;
+    if (r.overflow || !hp || !rp)
+        return IMZ_ERR_TRUNCATED;
+    in->tree = imz_malloc(ctx, sizeof(LlTree));
+    if (!in->tree)
+        return IMZ_ERR_NOMEM;
+    ImzBacDec d;
+    ImzBacCell cells[LL_TREE_CELLS];
+    imz_bac_dec_init(&d, hp, (size_t)hlen);
+    int st = imz_ll_tree_get(&d, cells, in->tree);
+    if (st)
+        return st;
+    in->tab = imz_malloc_array(ctx, (size_t)in->tree->n_leaves, sizeof(ImzRansTable));
+    in->masks = imz_malloc(ctx, sizeof(LlTreeMasks));
+    if (!in->tab || !in->masks)
+        return IMZ_ERR_NOMEM;
+    imz_ll_tree_masks(in->tree, in->masks);
+    st = imz_ll_get_tables(&d, in->tree->n_leaves, in->tab);
+    if (st)
+        return st;
+    c->tree_mode = 1;
+    c->tree = in->tree;
+    c->masks = in->masks;
+    c->tab = in->tab;
+    imz_bitr_init(&c->rr, rp, (size_t)rlen);
+    imz_rans_dec_init(&c->rd, r.p, imz_reader_left(&r));
+    return IMZ_OK;
+}
+
 static void decode_group(void *arg)
 {
     DecJob *j = arg;
     LlCoder c;
     LlLayout lay;
+    TreeInput tin = {NULL, NULL, NULL};
     imz_ll_layout(j->si, (int)j->img->width, &lay);
     int st = imz_ll_coder_init(j->ctx, &c, &lay);
     if (st)
         goto done;
     if (j->warm && !j->first && !imz_ll_warm_take(j->warm, &c))
         st = IMZ_ERR_CORRUPT; /* group 0 failed first and reports why */
-    imz_bac_dec_init(&c.dec, j->g.data, j->g.len);
+    if (!st && j->si->tree)
+        st = start_tree(j->ctx, &c, &j->g, &tin);
+    else
+        imz_bac_dec_init(&c.dec, j->g.data, j->g.len);
     for (uint32_t y = j->g.y0; y < j->g.y1 && !st; y++) {
         imz_ll_next_row(&c);
         st = imz_ll_decode_row(&c);
         if (!st)
             st = imz_ll_unmap_row(&c, j->si, j->img, y);
         /* Far past the end only zeros come in: stop early rather than decode garbage. */
-        if (!st && c.dec.overrun > 8)
+        if (!st && (c.dec.overrun > 8 || c.rd.overrun + c.rr.pad > 8))
             st = IMZ_ERR_TRUNCATED;
         if (!st && j->warm && j->first)
             imz_ll_warm_give(j->warm, &c, y + 1 - j->g.y0);
     }
     if (!st && c.dec.overrun)
         st = IMZ_ERR_TRUNCATED;
+    if (!st && j->si->tree && (imz_bitr_overrun(&c.rr) || !imz_rans_dec_done(&c.rd)))
+        st = IMZ_ERR_CORRUPT;
     imz_ll_coder_free(j->ctx, &c);
 done:
+    imz_mem_free(j->ctx, tin.tree);
+    imz_mem_free(j->ctx, tin.tab);
+    imz_mem_free(j->ctx, tin.masks);
     if (j->warm && j->first)
         imz_latch_open(&j->warm->ready, 0);
     j->status = st;
@@ -129,8 +181,10 @@ static int decode_stream(ImzContext *ctx, const uint8_t *params, size_t n_params
     si->rct = (int)((mode >> 2) & 7);
     si->heavy = (int)((mode >> 5) & 1);
     si->wide = (int)((mode >> 6) & 1);
+    si->tree = (int)(mode >> 7);
     if (si->profile >= LL_N_PROFILES || si->rct >= LL_N_RCT || (si->channels < 3 && si->rct) ||
-        (mode >> 7) || (si->heavy && si->profile != LL_PROFILE_NORMAL) || (si->wide && !si->heavy))
+        (si->heavy && si->profile != LL_PROFILE_NORMAL) || (si->wide && !si->heavy) ||
+        (si->tree && (si->profile != LL_PROFILE_NORMAL || si->heavy)))
         return imz_fail(ctx, IMZ_ERR_CORRUPT, "lossless: bad mode byte 0x%02x", mode);
     imz_ll_plane_setup(si);
     int32_t maxval = (int32_t)((1u << si->depth) - 1);

@@ -19,24 +19,33 @@
 #include "common/parallel.h"
 #include "entropy/bac.h"
 #include "entropy/rans.h"
+#include "codec/lossless/ll_tokens.h"
 
 #define FAST_PAD 2
 #define FAST_NACT 16       /* classes of neighbouring error energy */
 #define FAST_NREF 4        /* classes of the reference plane's error at the same pixel */
-#define FAST_NTOK 48       /* residual tokens (§12.4) */
+#define FAST_NTOK LL_NTOK  /* residual tokens (§12.4) */
 #define FAST_NBIAS 729     /* bias contexts: three gradients quantised to 9 levels */
 #define FAST_RESET 128     /* bias statistics are halved at this count */
 #define FAST_GRAD_MAX 1024 /* |gradient| >> shift stays below this (§12.3) */
 #define FAST_ACT_MAX 4096  /* error energy >> shift stays below this */
 #define FAST_BLOCK 256     /* the decoder checks its input once per this many columns */
-#define FAST_RAW_MAX 18    /* raw bits of one sample at most */
-#define FAST_TOK_TABLE 1024 /* zigzagged residuals of samples of 8 bits or fewer stay below this */
+#define FAST_RAW_MAX LL_RAW_MAX
+#define FAST_TOK_TABLE                                                                             \
+    1024 /* zigzagged residuals of samples of 8 bits or fewer stay below this                      \
+          */
 
 /* Planes: alpha first (if any), then the colour planes; the second and third colour planes take
  * their context set from the first colour plane's error at the same pixel. With np planes, the
  * reference plane is plane ref_plane(np). */
-static inline int ref_plane(int np) { return np == 2 || np == 4; }
-static inline int has_ref(int np, int p) { return np >= 3 && p > ref_plane(np); }
+static inline int ref_plane(int np)
+{
+    return np == 2 || np == 4;
+}
+static inline int has_ref(int np, int p)
+{
+    return np >= 3 && p > ref_plane(np);
+}
 
 /* The first token context of plane p: 16 contexts per plane without a reference, 64 with one.
  * Constant wherever np and p are. */
@@ -53,7 +62,7 @@ typedef struct FastTables {
     uint32_t tok_base[FAST_NTOK];
     uint8_t tok_bits[FAST_NTOK];
     uint8_t tok_of[FAST_TOK_TABLE]; /* the token of a zigzagged residual below FAST_TOK_TABLE */
-    uint32_t inv[FAST_RESET + 1]; /* 65536 / n, and 0 for n = 0 */
+    uint32_t inv[FAST_RESET + 1];   /* 65536 / n, and 0 for n = 0 */
     /* Classes of gradients and error energies scaled down by `shift`; the plane bounds keep
      * every index inside (§12.3). */
     uint16_t grad_q[3][2 * FAST_GRAD_MAX + 1]; /* level * 81, * 9, * 1; index d + FAST_GRAD_MAX */
@@ -77,13 +86,11 @@ typedef struct FastCoder {
     int32_t *mem;
     /* encoder: the tokens and contexts in coding order (pixel by pixel, plane by plane), their
      * counts, the raw bits */
-    uint16_t *sym; /* context * FAST_NTOK + token */
-    size_t n;      /* pixels coded so far */
+    uint16_t *sym;    /* context * FAST_NTOK + token */
+    size_t n;         /* pixels coded so far */
     uint32_t *counts; /* indexed like sym */
-    /* raw bits, MSB first, written by put_raw into room reserved row by row */
-    uint8_t *raw_p;
-    uint64_t raw_acc;
-    int raw_n;
+    /* raw bits, written into room reserved row by row */
+    LlRawWriter raw;
     /* decoder: one rANS stream per plane, so the planes' dependency chains overlap */
     ImzRansDec rd[4];
     ImzBitReader rr;
@@ -91,28 +98,6 @@ typedef struct FastCoder {
 } FastCoder;
 
 /* ---- The model (§12.3), shared by both directions -------------------------------------------- */
-
-/* Token t stands for the values tok_base[t] + [0, 2^tok_bits[t]) of the zigzagged residual: 0..15
- * themselves, then two tokens per octave (the bit below the leading one), the rest raw (§12.4). */
-static const uint32_t tok_base[FAST_NTOK] = {
-    0,     1,     2,     3,     4,     5,     6,      7,      8,      9,      10,     11,
-    12,    13,    14,    15,    16,    24,    32,     48,     64,     96,     128,    192,
-    256,   384,   512,   768,   1024,  1536,  2048,   3072,   4096,   6144,   8192,   12288,
-    16384, 24576, 32768, 49152, 65536, 98304, 131072, 196608, 262144, 393216, 524288, 786432};
-static const uint8_t tok_bits[FAST_NTOK] = {
-    0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  3,  3,  4,  4,  5,  5,  6,  6,
-    7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18};
-
-/* The token of a zigzagged residual u (§12.4). */
-static inline uint32_t token(uint32_t u)
-{
-    const int n = ulog2(u | 16);
-    /* u < 16 is as unpredictable as the data: a mask rather than a select, which compilers like
-     * to turn into a branch */
-    const uint32_t big = 16 + 2 * (uint32_t)(n - 4) + ((u >> (n - 1)) & 1);
-    const uint32_t small = 0u - (uint32_t)(u < 16);
-    return (u & small) | (big & ~small);
-}
 
 static void plane_layout(FastCoder *c)
 {
@@ -142,10 +127,10 @@ static void plane_layout(FastCoder *c)
     c->t.inv[0] = 0;
     for (int n = 1; n <= FAST_RESET; n++)
         c->t.inv[n] = (65536u + (uint32_t)n / 2) / (uint32_t)n;
-    memcpy(c->t.tok_base, tok_base, sizeof tok_base);
-    memcpy(c->t.tok_bits, tok_bits, sizeof tok_bits);
+    memcpy(c->t.tok_base, ll_tok_base, sizeof ll_tok_base);
+    memcpy(c->t.tok_bits, ll_tok_bits, sizeof ll_tok_bits);
     for (uint32_t u = 0; u < FAST_TOK_TABLE; u++)
-        c->t.tok_of[u] = (uint8_t)token(u);
+        c->t.tok_of[u] = (uint8_t)ll_token(u);
 }
 
 /* The row coder works on local copies of the coder states and pointers, made before the row and
@@ -154,51 +139,12 @@ static void plane_layout(FastCoder *c)
 typedef struct RowState {
     FastTables *t;
     int shift;
-    uint16_t *sym;            /* encoder: this row's first token */
-    uint32_t *counts;         /* encoder: token counts, indexed like FastCoder.sym */
-    uint8_t *raw_p;           /* encoder: raw bits */
-    uint64_t raw_acc;
-    int raw_n;
-    const ImzRansTable *tab;  /* decoder */
-    ImzBitReader rr;          /* decoder */
+    uint16_t *sym;           /* encoder: this row's first token */
+    uint32_t *counts;        /* encoder: token counts, indexed like FastCoder.sym */
+    LlRawWriter raw;         /* encoder */
+    const ImzRansTable *tab; /* decoder */
+    ImzBitReader rr;         /* decoder */
 } RowState;
-
-/* Appends k <= 24 raw bits without a branch: 8 bytes are stored each time and the position moves
- * by the whole bytes completed. The caller has reserved room for the row (see encode_group). */
-static inline void put_raw(RowState *s, uint32_t v, int k)
-{
-    s->raw_acc = (s->raw_acc << k) | v;
-    s->raw_n += k;
-    uint64_t top = (s->raw_acc << (63 - s->raw_n)) << 1; /* pending bits, left-aligned */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    top = __builtin_bswap64(top);
-    memcpy(s->raw_p, &top, 8);
-#else
-    for (int i = 0; i < 8; i++)
-        s->raw_p[i] = (uint8_t)(top >> (56 - 8 * i));
-#endif
-    s->raw_p += s->raw_n >> 3;
-    s->raw_n &= 7;
-}
-
-/* imz_bitr_get0 for a caller that knows 8 bytes past the reader's position are in its input:
- * the refill is one 8-byte load. The bits it leaves below the valid ones are the stream's next
- * bits, which a later imz_bitr_refill ORs in again unchanged. */
-static inline uint32_t raw_get_unchecked(ImzBitReader *r, int nbits)
-{
-    if (r->n < nbits) {
-        uint64_t w = 0;
-        for (int i = 0; i < 8; i++)
-            w = w << 8 | r->p[i];
-        r->acc |= w >> r->n;
-        r->p += (63 - r->n) >> 3;
-        r->n |= 56;
-    }
-    uint32_t v = (uint32_t)((r->acc >> (63 - nbits)) >> 1);
-    r->acc <<= nbits;
-    r->n -= nbits;
-    return v;
-}
 
 /* Codes plane P (of NP) of the pixel at column x, whose entries start at cp; up is the pixel
  * above, which exists unless first_row. v is the sample (encoder), or the decoded sample is
@@ -241,21 +187,21 @@ static IMZ_ALWAYS_INLINE void code_sample(RowState *s, ImzRansDec *rd, int32_t *
     if (!dec) {
         v = cp[P];
         const int32_t res = v - pred;
-        const uint32_t u = ((uint32_t)res << 1) ^ (uint32_t)(res >> 31); /* zigzag */
+        const uint32_t u = ll_zigzag(res);
         /* narrow: |v - pred| <= 510, so u < FAST_TOK_TABLE */
-        const uint32_t t = narrow ? T->tok_of[u] : token(u);
-        put_raw(s, u - T->tok_base[t], T->tok_bits[t]);
+        const uint32_t t = narrow ? T->tok_of[u] : ll_token(u);
+        ll_raw_put(&s->raw, u - T->tok_base[t], T->tok_bits[t]);
         const uint32_t sym = ((uint32_t)plane_ctx0(NP, P) + ctx) * FAST_NTOK + t;
         s->sym[x * (size_t)NP + (size_t)P] = (uint16_t)sym;
         s->counts[sym]++;
     } else {
         const ImzRansTable *tab = &s->tab[plane_ctx0(NP, P) + ctx];
-        const uint32_t t = safe ? imz_rans_dec_get_unchecked(rd, tab)
-                                : (uint32_t)imz_rans_dec_get(rd, tab);
-        const uint32_t raw = safe ? raw_get_unchecked(&s->rr, T->tok_bits[t])
+        const uint32_t t =
+            safe ? imz_rans_dec_get_unchecked(rd, tab) : (uint32_t)imz_rans_dec_get(rd, tab);
+        const uint32_t raw = safe ? ll_raw_get_unchecked(&s->rr, T->tok_bits[t])
                                   : imz_bitr_get0(&s->rr, T->tok_bits[t]);
         const uint32_t u = T->tok_base[t] | raw;
-        v = pred + (int32_t)((u >> 1) ^ (0u - (u & 1)));
+        v = pred + ll_unzigzag(u);
         /* A corrupt stream may decode anything: keep values where the arithmetic cannot
          * overflow (§12.3); the caller's row check then rejects them. */
         v = v < T->vmin[P] ? T->vmin[P] : v > T->vmax[P] ? T->vmax[P] : v;
@@ -298,9 +244,7 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, const int first_row, size_t
     } else {
         s.sym = c->sym + c->n * (size_t)np;
         s.counts = c->counts;
-        s.raw_p = c->raw_p;
-        s.raw_acc = c->raw_acc;
-        s.raw_n = c->raw_n;
+        s.raw = c->raw;
     }
     int32_t *cur = c->row[0] + FAST_PAD * S, *up = c->row[1] + FAST_PAD * S;
     if (x0 == 0) {
@@ -319,8 +263,7 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, const int first_row, size_t
     const int32_t *u = up + x0 * (size_t)S;
     /* The planes of a pixel are written out one by one, so that each copy of code_sample knows
      * its plane at compile time; the planes' dependency chains then overlap. */
-#define FAST_SAMPLE(NP, P)                                                                         \
-    code_sample(&s, &rd[P], cp, u, x, NP, P, first_row, narrow, dec, safe)
+#define FAST_SAMPLE(NP, P) code_sample(&s, &rd[P], cp, u, x, NP, P, first_row, narrow, dec, safe)
     switch (np) {
     case 1:
         for (size_t x = x0; x < x1; x++, cp += 2, u += 2)
@@ -354,9 +297,7 @@ static IMZ_ALWAYS_INLINE void code_row(FastCoder *c, const int first_row, size_t
             c->rd[p] = rd[p];
         c->rr = s.rr;
     } else {
-        c->raw_p = s.raw_p;
-        c->raw_acc = s.raw_acc;
-        c->raw_n = s.raw_n;
+        c->raw = s.raw;
         c->n += x1 - x0;
     }
 }
@@ -551,19 +492,7 @@ static void put_tables(FastCoder *c, ImzBuf *out, ImzRansSym (*sym)[FAST_NTOK])
 {
     ImzBacEnc e;
     imz_bac_enc_init(&e, out);
-    ImzBacCell used, cells[IMZ_RANS_TABLE_CELLS];
-    imz_bac_cell_init(&used);
-    for (int i = 0; i < IMZ_RANS_TABLE_CELLS; i++)
-        imz_bac_cell_init(&cells[i]);
-    for (int k = 0; k < c->n_ctx; k++) {
-        int any = 0;
-        for (int t = 0; t < FAST_NTOK && !any; t++)
-            any = c->counts[k * FAST_NTOK + t] != 0;
-        imz_bac_put(&e, &used, any);
-        imz_rans_normalize(c->counts + k * FAST_NTOK, FAST_NTOK, sym[k]);
-        if (any)
-            imz_rans_put_table(&e, cells, sym[k], FAST_NTOK);
-    }
+    imz_ll_put_tables(&e, c->counts, c->n_ctx, sym);
     imz_bac_enc_finish(&e);
 }
 
@@ -595,20 +524,19 @@ static void encode_group(void *arg)
             st = IMZ_ERR_NOMEM;
     }
     if (!st) {
-        /* a row's raw bits: at most 18 per sample, plus the 8-byte store of put_raw */
+        /* a row's raw bits: at most 18 per sample, plus the 8-byte store of ll_raw_put */
         size_t row_room = (size_t)c.width * (size_t)np * 18 / 8 + 16;
         for (uint32_t y = j->g.y0; y < j->g.y1; y++) {
             uint8_t *room = imz_buf_reserve(&raw, row_room);
             if (!room)
                 break;
-            c.raw_p = room;
+            c.raw.p = room;
             next_row(&c);
             map_row(&c, j->img, y);
             encode_row(&c, y == j->g.y0);
-            raw.len += (size_t)(c.raw_p - room);
+            raw.len += (size_t)(c.raw.p - room);
         }
-        if (c.raw_n)
-            imz_buf_put_u8(&raw, (unsigned)(c.raw_acc << (8 - c.raw_n)) & 0xff);
+        ll_raw_finish(&c.raw, &raw);
         put_tables(&c, &tables, sym);
         for (int k = 0; k < c.n_ctx; k++)
             for (int t = 0; t < FAST_NTOK; t++)
@@ -747,22 +675,7 @@ static int get_tables(FastCoder *c, const uint8_t *p, size_t len, ImzRansTable *
 {
     ImzBacDec d;
     imz_bac_dec_init(&d, p, len);
-    ImzBacCell used, cells[IMZ_RANS_TABLE_CELLS];
-    imz_bac_cell_init(&used);
-    for (int i = 0; i < IMZ_RANS_TABLE_CELLS; i++)
-        imz_bac_cell_init(&cells[i]);
-    for (int k = 0; k < c->n_ctx; k++) {
-        if (imz_bac_get(&d, &used)) {
-            if (imz_rans_get_table(&d, cells, FAST_NTOK, &tab[k]))
-                return IMZ_ERR_CORRUPT;
-        } else {
-            /* An unused context: any symbol it yields is caught by the end-of-stream check. */
-            memset(tab[k].slot_sym, 0, sizeof tab[k].slot_sym);
-            memset(tab[k].sym, 0, sizeof tab[k].sym);
-            tab[k].sym[0].freq = IMZ_RANS_SCALE;
-        }
-    }
-    return d.overrun ? IMZ_ERR_TRUNCATED : IMZ_OK;
+    return imz_ll_get_tables(&d, c->n_ctx, tab);
 }
 
 static void decode_group(void *arg)

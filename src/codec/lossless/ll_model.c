@@ -41,6 +41,21 @@ static inline int energy_class(uint32_t e)
     return q < LL_NQ - 1 ? q : LL_NQ - 1;
 }
 
+/* Signed class of a difference d (1/8 units) from the prediction: 0..23, 12 classes a side, and
+ * its magnitude 0..11. */
+static inline int side_class(int32_t d)
+{
+    int a = imin(energy_class((uint32_t)iabs(d)), 11);
+    return d < 0 ? 11 - a : 12 + a;
+}
+
+/* side_class by table: every |d| >= LL_SIDE_MAX is in the outermost class. */
+static inline int side_class_lut(const int8_t *lut, int32_t d)
+{
+    d = d < -LL_SIDE_MAX ? -LL_SIDE_MAX : d > LL_SIDE_MAX ? LL_SIDE_MAX : d;
+    return lut[d + LL_SIDE_MAX];
+}
+
 static inline int ref_class(uint32_t e)
 {
     return e < 12 ? 0 : e < 40 ? 1 : e < 120 ? 2 : 3;
@@ -98,6 +113,8 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     if (!c->mem)
         return IMZ_ERR_NOMEM;
     imz_ll_build_tables(c->stretch, c->squash);
+    for (int d = -LL_SIDE_MAX; d <= LL_SIDE_MAX; d++)
+        c->side_lut[d + LL_SIDE_MAX] = (int8_t)side_class(d);
     for (int i = 0, r = 0; i < 1024; i++) {
         if ((r + 1) * (r + 1) <= i)
             r++;
@@ -414,14 +431,6 @@ static IMZ_ALWAYS_INLINE int mix_bit(LlCoder *c, const int dec, const int heavy,
     return bit;
 }
 
-/* Signed class of a difference d (1/8 units) from the prediction: 0..23, 12 classes a side, and
- * its magnitude 0..11. */
-static inline int side_class(int32_t d)
-{
-    int a = imin(energy_class((uint32_t)iabs(d)), 11);
-    return d < 0 ? 11 - a : 12 + a;
-}
-
 static inline int side_mag(int s)
 {
     return s < 12 ? 11 - s : s - 12;
@@ -526,9 +535,40 @@ static inline int32_t loc_spread(const int64_t *t, int64_t tt, const int32_t *u,
     return (int32_t)usqrt64((uint64_t)sse * (784u << (2 * sh)) / (uint64_t)n_win);
 }
 
-/* Codes one row of plane p (§5-§7). When dec is set, values are decoded into the row. */
+/* §8.1: codes the residual of the sample at *vx, predicted as P, as a token under the context of
+ * the tree's leaf for features f, and raw bits; the decoder stores the value at *vx. The
+ * encoder's first pass only records the features and token of every learn_every-th row. */
+static IMZ_ALWAYS_INLINE int code_token(LlCoder *c, const int dec, const uint8_t *f, int32_t P,
+                                        int32_t lo, int32_t hi, int32_t *vx)
+{
+    if (dec) {
+        const int leaf = imz_ll_tree_leaf_fast(c->masks, f);
+        const int t = imz_rans_dec_get(&c->rd, &c->tab[leaf]);
+        const uint32_t u = ll_tok_base[t] | imz_bitr_get0(&c->rr, ll_tok_bits[t]);
+        const int32_t v = P + ll_unzigzag(u);
+        if (v < lo || v > hi)
+            return IMZ_ERR_CORRUPT;
+        *vx = v;
+        return IMZ_OK;
+    }
+    const uint32_t u = ll_zigzag(*vx - P), t = ll_token(u);
+    if (c->learn_feat) {
+        if (c->rows_done % c->learn_every == 0) {
+            memcpy(c->learn_feat + c->learn_n * LL_TREE_NFEAT, f, LL_TREE_NFEAT);
+            c->learn_tok[c->learn_n++] = (uint8_t)t;
+        }
+        return IMZ_OK;
+    }
+    const uint32_t sym = (uint32_t)imz_ll_tree_leaf_fast(c->masks, f) * LL_NTOK + t;
+    c->sym[c->n_sym++] = (uint16_t)sym;
+    c->counts[sym]++;
+    ll_raw_put(&c->raw, u - ll_tok_base[t], ll_tok_bits[t]);
+    return IMZ_OK;
+}
+
+/* Codes one row of plane p (§5-§8). When dec is set, values are decoded into the row. */
 static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const int fast,
-                                      const int heavy)
+                                      const int heavy, const int tree)
 {
     LlPlane *pl = &c->plane[p];
     LlModel *m = pl->m;
@@ -556,6 +596,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
     const int32_t *rtA = n_ref > 1 ? rt[0] : NULL;
     const int32_t *av = pl->alpha >= 0 ? c->plane[pl->alpha].v[0] + LL_PAD : NULL;
     const int32_t alo = pl->alpha >= 0 ? c->plane[pl->alpha].lo : 0;
+    const int8_t *slut = c->side_lut;
 
     if (lo == hi) {
         /* A constant plane codes nothing; keep the error rows consistent. */
@@ -589,7 +630,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
     for (int x = 0; x < w; x++) {
         /* A stream that ran dry only feeds zeros: give up within a few thousand samples rather
          * than decode a whole (possibly enormous) row of garbage. */
-        if (dec && !(x & 4095) && c->dec.overrun > 8)
+        if (dec && !(x & 4095) && (tree ? c->rd.overrun + c->rr.pad : c->dec.overrun) > 8)
             return IMZ_ERR_TRUNCATED;
         const int32_t N = v1[x], W = v0[x - 1], NW = v1[x - 1], NE = v1[x + 1];
         const int32_t NN = v2[x];
@@ -821,21 +862,21 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
          * (or farther) predictions (model G), and how far the least-squares sub-predictor lies
          * from it (model D, heavy only). A prediction near a neighbour's value makes a small
          * residual likely; the side tells the sign. */
-        int sw = side_class(W * 8 - pc), sn = side_class(N * 8 - pc);
-        int sne = side_class(NE * 8 - pc), snw = side_class(NW * 8 - pc);
+        int sw = side_class_lut(slut, W * 8 - pc), sn = side_class_lut(slut, N * 8 - pc);
+        int sne = side_class_lut(slut, NE * 8 - pc), snw = side_class_lut(slut, NW * 8 - pc);
         int sg1, sg2;
         if (n_ref) {
             const int32_t *r0 = rv0[n_ref - 1], *r1 = rv1[n_ref - 1];
-            sg1 = side_class((W + r0[x] - r0[x - 1]) * 8 - pc);
-            sg2 = side_class((N + r0[x] - r1[x]) * 8 - pc);
+            sg1 = side_class_lut(slut, (W + r0[x] - r0[x - 1]) * 8 - pc);
+            sg2 = side_class_lut(slut, (N + r0[x] - r1[x]) * 8 - pc);
         } else {
-            sg1 = side_class(v0[x - 2] * 8 - pc);
-            sg2 = side_class(NN * 8 - pc);
+            sg1 = side_class_lut(slut, v0[x - 2] * 8 - pc);
+            sg2 = side_class_lut(slut, NN * 8 - pc);
         }
         int clse = side_mag(sw) * 12 + side_mag(sn);
         int clsf = side_mag(sne) * 12 + side_mag(snw);
         int clsg = side_mag(sg1) * 12 + side_mag(sg2);
-        int sl = heavy ? side_class(sp[LL_SUB_LOCAL] - pc) : 12;
+        int sl = heavy ? side_class_lut(slut, sp[LL_SUB_LOCAL] - pc) : 12;
         int clsd = side_mag(sl) * 16 + (lq >> 1);
         int sgd = sl * 8 + (lq >> 2);
         int sgt = (teW < -8 ? 0 : teW <= 8 ? 1 : 2) * 3 + (teN < -8 ? 0 : teN <= 8 ? 1 : 2);
@@ -860,96 +901,120 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
 
         /* §7 residual. */
         int32_t v = 0, r = 0;
-        uint32_t ea = 0;
-        int eneg = 0, ek = 0;
-        if (!dec) {
+        if (tree) {
+            /* §8.1: the token's context is the leaf of the tree over these features; the last
+             * is cls without q: the inter-plane class, or 4 for a transparent pixel. */
+            const uint8_t f[LL_TREE_NFEAT] = {
+                (uint8_t)p,    (uint8_t)q,   (uint8_t)qe,           (uint8_t)qg,  (uint8_t)rq,
+                (uint8_t)frac, (uint8_t)sw,  (uint8_t)sn,           (uint8_t)sne, (uint8_t)snw,
+                (uint8_t)sg1,  (uint8_t)sg2, (uint8_t)(cls / LL_NQ)};
+            const int st = code_token(c, dec, f, P, lo, hi, &v0[x]);
+            if (st)
+                return st;
             v = v0[x];
-            r = v - P;
-            eneg = r < 0;
-            ea = (uint32_t)(eneg ? -r : r);
-            ek = ea ? ulog2(ea) : 0;
-        }
-        int nz;
-        if (fast) {
-            nz = CODE(&m->zero[cls], r != 0);
         } else {
-            ImzBacCell *cz[7] = {&m->zero[cls],   &m->zerob[clsb], &m->zeroe[clse],
-                                 &m->zerog[clsg], &m->zerof[clsf], &m->zerod[clsd],
-                                 heavy ? &hm->zeroh[clsh] : NULL};
-            nz = mix_bit(c, dec, heavy, r != 0, cz, &sel, 0);
-        }
-        if (nz) {
-            int neg;
-            if (P == lo)
-                neg = 0;
-            else if (P == hi)
-                neg = 1;
-            else if (fast)
-                neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
-            else {
-                ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs], &m->signt[sgt],
-                                     &m->signe[sw * 24 + sn],      &m->signg[sg1 * 24 + sg2],
-                                     &m->signf[sne * 24 + snw],    &m->signd[sgd],
-                                     heavy ? &hm->signh[clsh] : NULL};
-                neg = mix_bit(c, dec, heavy, eneg, cs, &sel, 2 * LL_MAXK);
+            uint32_t ea = 0;
+            int eneg = 0, ek = 0;
+            if (!dec) {
+                v = v0[x];
+                r = v - P;
+                eneg = r < 0;
+                ea = (uint32_t)(eneg ? -r : r);
+                ek = ea ? ulog2(ea) : 0;
             }
-            uint32_t amax = (uint32_t)(neg ? P - lo : hi - P);
-            int kmax = ulog2(amax), k = 0;
+            int nz;
             if (fast) {
-                while (k < kmax && CODE(&m->expo[cls][k], ek > k))
-                    k++;
+                nz = CODE(&m->zero[cls], r != 0);
             } else {
-                while (k < kmax) {
-                    ImzBacCell *ce[7] = {&m->expo[cls][k],   &m->expob[clsb][k],
-                                         &m->expoe[clse][k], &m->expog[clsg][k],
-                                         &m->expof[clsf][k], &m->expod[clsd][k],
-                                         heavy ? &hm->expoh[clsh][k] : NULL};
-                    if (!mix_bit(c, dec, heavy, ek > k, ce, &sel, 1 + k))
-                        break;
-                    k++;
+                ImzBacCell *cz[7] = {&m->zero[cls],
+                                     &m->zerob[clsb],
+                                     &m->zeroe[clse],
+                                     &m->zerog[clsg],
+                                     &m->zerof[clsf],
+                                     &m->zerod[clsd],
+                                     heavy ? &hm->zeroh[clsh] : NULL};
+                nz = mix_bit(c, dec, heavy, r != 0, cz, &sel, 0);
+            }
+            if (nz) {
+                int neg;
+                if (P == lo)
+                    neg = 0;
+                else if (P == hi)
+                    neg = 1;
+                else if (fast)
+                    neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
+                else {
+                    ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs],   &m->signt[sgt],
+                                         &m->signe[sw * 24 + sn],        &m->signg[sg1 * 24 + sg2],
+                                         &m->signf[sne * 24 + snw],      &m->signd[sgd],
+                                         heavy ? &hm->signh[clsh] : NULL};
+                    neg = mix_bit(c, dec, heavy, eneg, cs, &sel, 2 * LL_MAXK);
                 }
-            }
-            uint32_t a = 1;
-            /* In the top octave, a flag for a value at the end of the plane's range: air in CT
-             * and X-ray scans, clipped highlights in photos. Such a value is far from any
-             * prediction near its edge, and its low bits cost as much as noise. */
-            int at_edge = 0;
-            if (k >= 1 && k == kmax) {
-                int32_t end = neg ? lo : hi;
-                int ne = (W == end) + (N == end) + (NW == end) + (NE == end);
-                at_edge = CODE(&m->edge[neg][k][ne], ea == amax);
-                if (at_edge)
-                    a = amax;
-            }
-            if (k >= 1 && !at_edge) {
-                int b1;
+                uint32_t amax = (uint32_t)(neg ? P - lo : hi - P);
+                int kmax = ulog2(amax), k = 0;
                 if (fast) {
-                    b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
+                    while (k < kmax && CODE(&m->expo[cls][k], ek > k))
+                        k++;
                 } else {
-                    ImzBacCell *cm[7] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
-                                         &m->mante[clse][k],  &m->mantg[clsg][k],
-                                         &m->mantf[clsf][k],  &m->mantd[clsd][k],
-                                         heavy ? &hm->manth[clsh][k] : NULL};
-                    b1 = mix_bit(c, dec, heavy, (int)(ea >> (k - 1)) & 1, cm, &sel, LL_MAXK + k);
+                    while (k < kmax) {
+                        ImzBacCell *ce[7] = {&m->expo[cls][k],
+                                             &m->expob[clsb][k],
+                                             &m->expoe[clse][k],
+                                             &m->expog[clsg][k],
+                                             &m->expof[clsf][k],
+                                             &m->expod[clsd][k],
+                                             heavy ? &hm->expoh[clsh][k] : NULL};
+                        if (!mix_bit(c, dec, heavy, ek > k, ce, &sel, 1 + k))
+                            break;
+                        k++;
+                    }
                 }
-                a = 2 + (uint32_t)b1;
-                if (k >= 2) {
-                    a = a * 2 + (uint32_t)CODE(&m->mant[cls][k][1 + b1], (int)(ea >> (k - 2)) & 1);
-                    for (int j = k - 3; j >= 0; j--)
-                        a = a * 2 + (uint32_t)CODE(&m->mlow[k][j], (int)(ea >> j) & 1);
+                uint32_t a = 1;
+                /* In the top octave, a flag for a value at the end of the plane's range: air in CT
+                 * and X-ray scans, clipped highlights in photos. Such a value is far from any
+                 * prediction near its edge, and its low bits cost as much as noise. */
+                int at_edge = 0;
+                if (k >= 1 && k == kmax) {
+                    int32_t end = neg ? lo : hi;
+                    int ne = (W == end) + (N == end) + (NW == end) + (NE == end);
+                    at_edge = CODE(&m->edge[neg][k][ne], ea == amax);
+                    if (at_edge)
+                        a = amax;
+                }
+                if (k >= 1 && !at_edge) {
+                    int b1;
+                    if (fast) {
+                        b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
+                    } else {
+                        ImzBacCell *cm[7] = {&m->mant[cls][k][0],
+                                             &m->mantb[clsb][k],
+                                             &m->mante[clse][k],
+                                             &m->mantg[clsg][k],
+                                             &m->mantf[clsf][k],
+                                             &m->mantd[clsd][k],
+                                             heavy ? &hm->manth[clsh][k] : NULL};
+                        b1 =
+                            mix_bit(c, dec, heavy, (int)(ea >> (k - 1)) & 1, cm, &sel, LL_MAXK + k);
+                    }
+                    a = 2 + (uint32_t)b1;
+                    if (k >= 2) {
+                        a = a * 2 +
+                            (uint32_t)CODE(&m->mant[cls][k][1 + b1], (int)(ea >> (k - 2)) & 1);
+                        for (int j = k - 3; j >= 0; j--)
+                            a = a * 2 + (uint32_t)CODE(&m->mlow[k][j], (int)(ea >> j) & 1);
+                    }
+                }
+                if (dec) {
+                    if (a > amax || (a == amax && k >= 1 && !at_edge))
+                        return IMZ_ERR_CORRUPT;
+                    r = neg ? -(int32_t)a : (int32_t)a;
                 }
             }
             if (dec) {
-                if (a > amax || (a == amax && k >= 1 && !at_edge))
-                    return IMZ_ERR_CORRUPT;
-                r = neg ? -(int32_t)a : (int32_t)a;
+                v = P + r;
+                v0[x] = v;
             }
         }
-        if (dec) {
-            v = P + r;
-            v0[x] = v;
-        }
-
         /* Model updates (§5.5). */
         int32_t v8 = v * 8;
         if (!fast) {
@@ -999,11 +1064,13 @@ IMZ_SIMD_CLONES_V3 static void encode_row(LlCoder *c)
 {
     for (int p = 0; p < c->n_planes; p++) {
         if (c->profile == LL_PROFILE_FAST)
-            code_row(c, p, 0, 1, 0);
+            code_row(c, p, 0, 1, 0, 0);
         else if (c->heavy)
-            code_row(c, p, 0, 0, 1);
+            code_row(c, p, 0, 0, 1, 0);
+        else if (c->tree_mode)
+            code_row(c, p, 0, 0, 0, 1);
         else
-            code_row(c, p, 0, 0, 0);
+            code_row(c, p, 0, 0, 0, 0);
     }
     c->rows_done++;
 }
@@ -1011,9 +1078,10 @@ IMZ_SIMD_CLONES_V3 static void encode_row(LlCoder *c)
 IMZ_SIMD_CLONES_V3 static int decode_row(LlCoder *c)
 {
     for (int p = 0; p < c->n_planes; p++) {
-        int st = c->profile == LL_PROFILE_FAST ? code_row(c, p, 1, 1, 0)
-                 : c->heavy                    ? code_row(c, p, 1, 0, 1)
-                                               : code_row(c, p, 1, 0, 0);
+        int st = c->profile == LL_PROFILE_FAST ? code_row(c, p, 1, 1, 0, 0)
+                 : c->heavy                    ? code_row(c, p, 1, 0, 1, 0)
+                 : c->tree_mode                ? code_row(c, p, 1, 0, 0, 1)
+                                               : code_row(c, p, 1, 0, 0, 0);
         if (st)
             return st;
     }
