@@ -22,7 +22,7 @@ static uint32_t rng(uint32_t *s)
 /* A random tree in the layout imz_ll_tree_get builds: children placed together, depth first. */
 static void grow(LlTree *t, int at, int depth, uint32_t *s)
 {
-    if (depth >= 9 || rng(s) % 4 == 0) {
+    if (depth >= 8 || rng(s) % 4 == 0) { /* at most 2^8 = LL_TREE_MAX_LEAVES leaves */
         t->node[at] = (LlTreeNode){LL_TREE_LEAF, 0, (uint16_t)t->n_leaves++};
         return;
     }

@@ -450,8 +450,9 @@ static int encode_stream(ImzContext *ctx, const ImzImage *img, int effort, LlStr
     if (st)
         return st;
     /* Efforts 3-6 code profile 1 with tree contexts (§8.1), learnt from about 2^17, 2^18, 2^19
-     * and 2^22 samples: on eight Kodak images more samples give smaller streams (0.18% from 2^18
-     * to 2^19, 0.10% more from there to every sample) for longer encoding (9% and 52% more). */
+     * and 2^22 samples: on eight Kodak images more samples give smaller streams (0.18% from 2^17
+     * to 2^18, 0.09% from there to 2^19, 0.05% more to every sample) for longer encoding (4%,
+     * 11% and 64% more). */
     const int tree_effort = effort >= 3 && effort < LL_HEAVY_EFFORT;
     si->tree_learn = 1u << (effort <= 3 ? 17 : effort == 4 ? 18 : effort == 5 ? 19 : 22);
     if (effort >= 3 && flat_share(img) * 2 > (uint64_t)img->width * img->height) {

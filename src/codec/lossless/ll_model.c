@@ -776,10 +776,13 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             int64_t num = 0, den = 0;
             const int32_t *sN = s1 + x * LL_NSUB, *sNW = sN - LL_NSUB, *sNE = sN + LL_NSUB;
             const int32_t *sW = s0 + (x - 1) * LL_NSUB, *sWW = sW - LL_NSUB;
+            /* the sums first, in a loop of their own that compilers vectorise */
+            uint32_t esum[LL_NSUB];
+            for (int k = 0; k < nsub; k++)
+                esum[k] = (uint32_t)(sN[k] + sW[k] + sNW[k] + sNE[k] + sWW[k]);
             for (int k = 0; k < nsub; k++) {
-                uint32_t e = (uint32_t)(sN[k] + sW[k] + sNW[k] + sNE[k] + sWW[k]);
                 /* the local least-squares sub-predictor counts four times */
-                uint32_t wk = err_weight(e) << (k == LL_SUB_LOCAL ? 2 : 0);
+                uint32_t wk = err_weight(esum[k]) << (k == LL_SUB_LOCAL ? 2 : 0);
                 num += (int64_t)wk * sp[k];
                 den += wk;
             }
@@ -792,6 +795,8 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
 
         /* §5.4 linear correction of the blend from neighbouring errors (normalised LMS). */
         int32_t li[LL_NLMS] = {0};
+        /* the last two inputs are the heavy model's, and 0 without it */
+        const int nlms = heavy ? LL_NLMS : LL_NLMS - 2;
         if (!fast) {
             li[0] = teN;
             li[1] = teW;
@@ -808,7 +813,7 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 li[9] = sp[9] - pred;
             }
             int64_t lacc = 0;
-            for (int i = 0; i < LL_NLMS; i++)
+            for (int i = 0; i < nlms; i++)
                 lacc += (int64_t)m->lms[i] * li[i];
             int32_t lcorr = (int32_t)(lacc >> 16);
             lcorr = lcorr < -2048 ? -2048 : lcorr > 2048 ? 2048 : lcorr;
@@ -1019,14 +1024,14 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
         int32_t v8 = v * 8;
         if (!fast) {
             int64_t nrm = 64;
-            for (int i = 0; i < LL_NLMS; i++)
+            for (int i = 0; i < nlms; i++)
                 nrm += (int64_t)li[i] * li[i];
             int64_t le = (int64_t)(v8 - pred);
             le = le < -4096 ? -4096 : le > 4096 ? 4096 : le;
             /* |f| <= 2^28 / nrm and nrm >= 64 + li[i]^2, so |f * li[i]| <= 2^28 * |li[i]| /
              * (64 + li[i]^2) <= 2^28 * 8 / 128 = 2^24: the products fit 32 bits */
             const int32_t f = (int32_t)(le * (1 << LL_LMS_MU) / nrm);
-            for (int i = 0; i < LL_NLMS; i++) {
+            for (int i = 0; i < nlms; i++) {
                 int32_t nw = m->lms[i] + ((f * li[i]) >> 8);
                 m->lms[i] = nw < -(1 << 20) ? -(1 << 20) : nw > (1 << 20) ? (1 << 20) : nw;
             }

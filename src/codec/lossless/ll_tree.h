@@ -20,7 +20,7 @@
 
 #define LL_TREE_NFEAT 13       /* features per sample */
 #define LL_TREE_NVAL 32        /* every feature value is below this */
-#define LL_TREE_MAX_LEAVES 512 /* contexts of one group */
+#define LL_TREE_MAX_LEAVES 256 /* contexts of one group */
 #define LL_TREE_LEAF 0xff      /* `feat` of a leaf */
 
 /** A node: a leaf (feat == LL_TREE_LEAF) whose context is `next`, or a test that goes on to
@@ -62,7 +62,7 @@ static inline int imz_ll_tree_leaf_fast(const LlTreeMasks *mk, const uint8_t *f)
 {
     uint64_t w[LL_TREE_MAX_LEAVES / 64];
 #if defined(__GNUC__) && !defined(IMZ_PORTABLE)
-    /* The bit sets as one vector each: two ANDs per feature where the target has 256-bit
+    /* The bit sets as one vector each: one AND per feature where the target has 256-bit
      * vectors. Loads go through memcpy, which assumes no alignment. */
     typedef uint64_t LeafSet __attribute__((vector_size(LL_TREE_MAX_LEAVES / 8)));
     LeafSet acc, m;
