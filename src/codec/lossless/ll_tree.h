@@ -18,7 +18,7 @@
 #include "common/intops.h"
 #include "entropy/bac.h"
 
-#define LL_TREE_NFEAT 13       /* features per sample */
+#define LL_TREE_NFEAT 14       /* features per sample */
 #define LL_TREE_NVAL 32        /* every feature value is below this */
 #define LL_TREE_MAX_LEAVES 256 /* contexts of one group */
 #define LL_TREE_LEAF 0xff      /* `feat` of a leaf */
