@@ -224,8 +224,8 @@ typedef struct LlStreamInfo {
     int n_planes, alpha_plane;
     int32_t ch_min[4], ch_step[4], ch_max[4]; /* channel c: sample = ch_min + step * mapped */
     uint16_t *to_rank[4]; /* value table mode (encoder): sample -> rank, or NULL */
-    /* tree contexts (encoder): a group's tree is learnt from the samples of every n-th row, n
-     * chosen to keep them to about this many (§8.1) */
+    /* tree contexts (encoder): the groups' trees are learnt from the samples of every n-th row,
+     * n chosen to keep them to about this many over the image (§8.1) */
     uint32_t tree_learn;
     uint16_t *to_value[4]; /* value table mode (decoder): rank -> sample, or NULL */
     int32_t lo[4], hi[4];  /* per plane */

@@ -308,7 +308,10 @@ static int encode_tree_group(EncJob *j, LlCoder *c, int32_t *row)
     if (!imz_mul_size(rows * w, np, &n) || !imz_mul_size(n, 2, &rans_cap) ||
         !imz_add_size(rans_cap, 8, &rans_cap))
         return IMZ_ERR_LIMIT;
-    const size_t learn = j->si->tree_learn;
+    /* the group's share of the image's learning budget: with more groups, each learns from
+     * fewer samples, so that threads share the learning as they share the coding */
+    size_t learn = (size_t)((uint64_t)j->si->tree_learn * rows / j->img->height);
+    learn = learn > 4096 ? learn : 4096;
     uint32_t every = (uint32_t)((n + learn - 1) / learn);
     every = every ? every : 1;
     size_t cap = (rows / every + 1) * w * np;
