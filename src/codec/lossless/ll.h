@@ -173,9 +173,10 @@ typedef struct LlCoder {
     int tree_mode;
     const LlTree *tree;
     const LlTreeMasks *masks; /* the tree's leaves by feature value, for the second pass */
-    /* encoder, first pass: the features and tokens of every learn_every-th row */
+    /* encoder, first pass: the features and tokens of every learn_stride-th sample of every
+     * learn_every-th row */
     uint8_t *learn_feat, *learn_tok;
-    size_t learn_n;
+    size_t learn_n, learn_stride, learn_tick;
     uint32_t learn_every;
     /* encoder, second pass: leaf * LL_NTOK + token per sample, their counts, the raw bits */
     uint16_t *sym;

@@ -314,13 +314,17 @@ static int encode_tree_group(EncJob *j, LlCoder *c, int32_t *row)
     learn = learn > 4096 ? learn : 4096;
     uint32_t every = (uint32_t)((n + learn - 1) / learn);
     every = every ? every : 1;
-    size_t cap = (rows / every + 1) * w * np;
+    /* and within the rows taken, every stride-th sample, for rows longer than the budget */
+    const size_t taken = ((rows + every - 1) / every) * w * np;
+    const size_t stride = (taken + learn - 1) / learn;
+    const size_t cap = taken / stride + 1;
     LlTree *tree = imz_malloc(ctx, sizeof *tree);
     c->learn_feat = imz_malloc_array(ctx, cap, LL_TREE_NFEAT);
     c->learn_tok = imz_malloc(ctx, cap);
     int st = !tree || !c->learn_feat || !c->learn_tok ? IMZ_ERR_NOMEM : IMZ_OK;
     if (!st) {
         c->learn_every = every;
+        c->learn_stride = stride;
         code_rows(j, c, row, j->warm && j->first);
         st = imz_ll_tree_learn(ctx, tree, c->learn_feat, c->learn_tok, c->learn_n,
                                c->learn_n ? (double)n / (double)c->learn_n : 1.0);

@@ -537,7 +537,8 @@ static inline int32_t loc_spread(const int64_t *t, int64_t tt, const int32_t *u,
 
 /* §8.1: codes the residual of the sample at *vx, predicted as P, as a token under the context of
  * the tree's leaf for features f, and raw bits; the decoder stores the value at *vx. The
- * encoder's first pass only records the features and token of every learn_every-th row. */
+ * encoder's first pass only records the features and token of every learn_stride-th sample of
+ * every learn_every-th row. */
 static IMZ_ALWAYS_INLINE int code_token(LlCoder *c, const int dec, const uint8_t *f, int32_t P,
                                         int32_t lo, int32_t hi, int32_t *vx)
 {
@@ -553,7 +554,7 @@ static IMZ_ALWAYS_INLINE int code_token(LlCoder *c, const int dec, const uint8_t
     }
     const uint32_t u = ll_zigzag(*vx - P), t = ll_token(u);
     if (c->learn_feat) {
-        if (c->rows_done % c->learn_every == 0) {
+        if (c->rows_done % c->learn_every == 0 && c->learn_tick++ % c->learn_stride == 0) {
             memcpy(c->learn_feat + c->learn_n * LL_TREE_NFEAT, f, LL_TREE_NFEAT);
             c->learn_tok[c->learn_n++] = (uint8_t)t;
         }
