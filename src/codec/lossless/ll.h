@@ -21,23 +21,23 @@
 #define LL_FORMAT_VERSION 10
 /* Widest row, in samples (width x channels), of any profile: bounds the row state (§1). */
 #define LL_MAX_ROW_SAMPLES (1u << 24)
-#define LL_WARM_ROWS 16    /* rows of group 0 whose models the other groups start from (§3.4) */
-#define LL_PAD 3           /* samples of padding left and right of every row */
-#define LL_NSUB 11         /* sub-predictors blended by the weighted predictor */
-#define LL_NSUB_NORMAL 8   /* ... without the heavy model's three least-squares ones */
-#define LL_NLS 16          /* inputs of the least-squares sub-predictors, at most */
-#define LL_LS_DECAY 11     /* forgetting rate of the global one's statistics: 2^-11 per sample */
-#define LL_NLS_DIR 4       /* edge-direction classes, each with a least-squares sub-predictor */
+#define LL_WARM_ROWS 16 /* rows of group 0 whose models the other groups start from (§3.4) */
+#define LL_PAD 3       /* samples of padding left and right of every row */
+#define LL_NSUB 11     /* sub-predictors blended by the weighted predictor */
+#define LL_NSUB_NORMAL 8 /* ... without the heavy model's three least-squares ones */
+#define LL_NLS 16      /* inputs of the least-squares sub-predictors, at most */
+#define LL_LS_DECAY 11 /* forgetting rate of the global one's statistics: 2^-11 per sample */
+#define LL_NLS_DIR 4   /* edge-direction classes, each with a least-squares sub-predictor */
 #define LL_LS_DIR_DECAY 12 /* ... and that of the direction ones: 2^-12 */
-#define LL_SUB_LOCAL 10    /* the local least-squares sub-predictor (§7) */
-#define LL_LOC_R 6         /* its window: 6 rows above and 6 columns either side, */
-#define LL_LOC_R_WIDE 8    /* or 8 in a wide-window stream, */
+#define LL_SUB_LOCAL 10 /* the local least-squares sub-predictor (§7) */
+#define LL_LOC_R 6      /* its window: 6 rows above and 6 columns either side, */
+#define LL_LOC_R_WIDE 8 /* or 8 in a wide-window stream, */
 #define LL_WIDE_PIXELS (1u << 20) /* which the encoder picks for images of this many pixels */
-#define LL_NLOC 8                 /* its inputs, at most */
-#define LL_LOC_ROW (LL_NLOC + 1)  /* inputs and target of one sample */
-#define LL_LOC_SUMS (LL_LOC_ROW * (LL_LOC_ROW + 1) / 2) /* their products, upper triangle */
-#define LL_NQ 32                                        /* local error-energy classes */
-#define LL_NR 4 /* inter-plane classes (error of earlier planes at the same pixel) */
+#define LL_NLOC 8       /* its inputs, at most */
+#define LL_LOC_ROW (LL_NLOC + 1)                          /* inputs and target of one sample */
+#define LL_LOC_SUMS (LL_LOC_ROW * (LL_LOC_ROW + 1) / 2)   /* their products, upper triangle */
+#define LL_NQ 32       /* local error-energy classes */
+#define LL_NR 4        /* inter-plane classes (error of earlier planes at the same pixel) */
 #define LL_NCTX ((LL_NR + 1) * LL_NQ) /* + one class set for transparent pixels */
 #define LL_MAXK 18                    /* magnitudes are < 2^18 */
 #define LL_NBIAS 1792                 /* bias-cancellation contexts */
@@ -52,9 +52,9 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 
 #define LL_NCTXB (LL_NQ * 7)
 #define LL_NCTXC (LL_NQ * 5)
-#define LL_NCTXD 256   /* model D: disagreement of the least-squares sub-predictor */
+#define LL_NCTXD 256 /* model D: disagreement of the least-squares sub-predictor */
 #define LL_SIDE_MAX 96 /* differences at least this far from the prediction share a side class */
-#define LL_NSIDE 144   /* models E and F: distance of the prediction from two neighbours */
+#define LL_NSIDE 144 /* models E and F: distance of the prediction from two neighbours */
 #define LL_NDEC (2 * LL_MAXK + 1) /* mixed decisions: zero, exponent, mantissa, sign */
 #define LL_MIX_RATE 9             /* learning rate of the palette profile's mixers (§11) */
 #define LL_RES_MIX_RATE 20        /* learning rate of the residual model's mixers (§5) */
@@ -71,7 +71,7 @@ enum { LL_PROFILE_FAST = 0, LL_PROFILE_NORMAL = 1, LL_N_PROFILES = 2 };
 #define LL_NCTXH (LL_NLEVEL * LL_NQ) /* model H: intensity class and error energy */
 #define LL_NLSET (LL_NLEVEL * 8)     /* heavy weight sets and APM rows by intensity */
 #define LL_NTSET 256                 /* heavy weight sets by texture (§8) */
-#define LL_NLMS 10                   /* LMS inputs (the last two in the heavy model only) */
+#define LL_NLMS 10 /* LMS inputs (the last two in the heavy model only) */
 #define LL_LMS_MU 16
 #define LL_MIX_SHIFT 16
 #define LL_CELL_FAST 6 /* rate floors of the adaptive cells (§4.2) */
@@ -133,9 +133,9 @@ typedef struct LlHeavyModel {
     int32_t mixw4[LL_NTSET][LL_NDEC][LL_MIX_IN];
     uint16_t apm2[LL_NLSET][LL_NDEC][33];
     int32_t final_w[LL_NQ][LL_NDEC][4]; /* second-layer weights, by the local noise class */
-    LlLsq ls;                           /* over every sample */
-    LlLsq ls_dir[LL_NLS_DIR];           /* over the samples of one edge direction */
-    int32_t loc_w[LL_NLOC];             /* the local one's weights, carried from sample to sample */
+    LlLsq ls;                 /* over every sample */
+    LlLsq ls_dir[LL_NLS_DIR]; /* over the samples of one edge direction */
+    int32_t loc_w[LL_NLOC];   /* the local one's weights, carried from sample to sample */
 } LlHeavyModel;
 
 typedef struct LlPlane {
@@ -157,8 +157,8 @@ typedef struct LlPlane {
 
 typedef struct LlCoder {
     int n_planes, width, profile, heavy;
-    int loc_r;          /* heavy model: the local window's rows above and columns either side */
-    int ls_shift;       /* least-squares inputs are differences >> ls_shift (|d| < 2^13) */
+    int loc_r;    /* heavy model: the local window's rows above and columns either side */
+    int ls_shift; /* least-squares inputs are differences >> ls_shift (|d| < 2^13) */
     uint32_t rows_done; /* rows of the group coded so far */
     LlPlane plane[4];
     ImzBacEnc enc;
@@ -166,9 +166,9 @@ typedef struct LlCoder {
     int32_t *mem; /* one block for every row buffer */
     int16_t stretch[4096];
     int16_t squash[4095];
-    uint8_t isqrt[1024];                  /* floor(sqrt(i)): the heavy model's intensity classes */
+    uint8_t isqrt[1024]; /* floor(sqrt(i)): the heavy model's intensity classes */
     int8_t side_lut[2 * LL_SIDE_MAX + 1]; /* side classes of differences (§6.2) */
-    int status;                           /* IMZ_OK or IMZ_ERR_CORRUPT (decoding) */
+    int status; /* IMZ_OK or IMZ_ERR_CORRUPT (decoding) */
     /* Tree-context coding (§8.1): residuals as tokens under the contexts of `tree`. */
     int tree_mode;
     const LlTree *tree;
@@ -192,9 +192,9 @@ typedef struct LlCoder {
 /** Warm start (§3.4): groups 1..n-1 begin with group 0's models as they are after its first
  *  `rows` rows, so that they do not learn the image from nothing. */
 typedef struct LlWarmStart {
-    uint32_t rows; /* 0: every group starts from fresh models */
+    uint32_t rows;   /* 0: every group starts from fresh models */
     int n_planes;
-    LlModel *models;            /* group 0's models, one per plane, once `ready` is open */
+    LlModel *models; /* group 0's models, one per plane, once `ready` is open */
     LlHeavyModel *heavy_models; /* and their heavy parts, if heavy */
     ImzLatch ready;
 } LlWarmStart;
@@ -212,7 +212,7 @@ int imz_ll_warm_take(LlWarmStart *ws, LlCoder *c);
 
 /** The shape of a stream: everything the model needs before the first row. */
 typedef struct LlLayout {
-    int width, n_planes, profile, heavy, wide;
+    int width, n_planes, profile, heavy, wide, tree;
     int32_t lo[4], hi[4];
     int alpha_plane; /* -1 if none; otherwise 0 (alpha is coded first) */
 } LlLayout;
@@ -224,7 +224,7 @@ typedef struct LlStreamInfo {
     int tree; /* normal, not heavy: residuals coded under tree contexts (§8.1) */
     int n_planes, alpha_plane;
     int32_t ch_min[4], ch_step[4], ch_max[4]; /* channel c: sample = ch_min + step * mapped */
-    uint16_t *to_rank[4]; /* value table mode (encoder): sample -> rank, or NULL */
+    uint16_t *to_rank[4];  /* value table mode (encoder): sample -> rank, or NULL */
     /* tree contexts (encoder): the groups' trees are learnt from the samples of every n-th row,
      * n chosen to keep them to about this many over the image (§8.1) */
     uint32_t tree_learn;

@@ -34,18 +34,15 @@ static int start_tree(ImzContext *ctx, LlCoder *c, const LlGroup *g, TreeInput *
 {
     ImzReader r;
     imz_reader_init(&r, g->data, g->len);
-    uint64_t hlen = imz_read_varint(&r);
-    const uint8_t *hp = hlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)hlen) : NULL;
-    uint64_t rlen = hp ? imz_read_varint(&r) : 0;
-    const uint8_t *rp = rlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)rlen) : NULL;
-    if (r.overflow || !hp || !rp)
+    LlTokenHead head;
+    if (imz_ll_get_token_head(&r, &head))
         return IMZ_ERR_TRUNCATED;
     in->tree = imz_malloc(ctx, sizeof(LlTree));
     if (!in->tree)
         return IMZ_ERR_NOMEM;
     ImzBacDec d;
     ImzBacCell cells[LL_TREE_CELLS];
-    imz_bac_dec_init(&d, hp, (size_t)hlen);
+    imz_bac_dec_init(&d, head.tables, head.tables_len);
     int st = imz_ll_tree_get(&d, cells, in->tree);
     if (st)
         return st;
@@ -57,11 +54,10 @@ static int start_tree(ImzContext *ctx, LlCoder *c, const LlGroup *g, TreeInput *
     st = imz_ll_get_tables(&d, in->tree->n_leaves, in->tab);
     if (st)
         return st;
-    c->tree_mode = 1;
     c->tree = in->tree;
     c->masks = in->masks;
     c->tab = in->tab;
-    imz_bitr_init(&c->rr, rp, (size_t)rlen);
+    imz_bitr_init(&c->rr, head.raw, head.raw_len);
     imz_rans_dec_init(&c->rd, r.p, imz_reader_left(&r));
     return IMZ_OK;
 }

@@ -264,10 +264,10 @@ typedef struct EncJob {
 
 /* Codes rows [y0, y1) of the job's image with coder c; group 0 hands its models over when
  * `give` is set. */
-static void code_rows(EncJob *j, LlCoder *c, int32_t *row, int give)
+static void code_rows(EncJob *j, LlCoder *c, int32_t *row, uint32_t y0, uint32_t y1, int give)
 {
     int np = j->si->n_planes, w = (int)j->img->width;
-    for (uint32_t y = j->y0; y < j->y1; y++) {
+    for (uint32_t y = y0; y < y1; y++) {
         imz_ll_next_row(c);
         imz_ll_map_row(j->img, j->si, y, j->si->rct, row);
         for (int p = 0; p < np; p++) {
@@ -289,7 +289,6 @@ static int start_coder(EncJob *j, LlCoder *c)
     int st = imz_ll_coder_init(j->ctx, c, &lay);
     if (st)
         return st;
-    c->tree_mode = j->si->tree;
     if (j->warm && !j->first && !imz_ll_warm_take(j->warm, c)) {
         imz_ll_coder_free(j->ctx, c);
         return IMZ_ERR_NOMEM; /* only memory can fail group 0, which reports it first */
@@ -325,7 +324,7 @@ static int encode_tree_group(EncJob *j, LlCoder *c, int32_t *row)
     if (!st) {
         c->learn_every = every;
         c->learn_stride = stride;
-        code_rows(j, c, row, j->warm && j->first);
+        code_rows(j, c, row, j->y0, j->y1, j->warm && j->first);
         st = imz_ll_tree_learn(ctx, tree, c->learn_feat, c->learn_tok, c->learn_n,
                                c->learn_n ? (double)n / (double)c->learn_n : 1.0);
     }
@@ -357,7 +356,6 @@ static int encode_tree_group(EncJob *j, LlCoder *c, int32_t *row)
     if (!st) {
         /* a row's raw bits: at most LL_RAW_MAX per sample, plus the 8-byte store of ll_raw_put */
         const size_t row_room = w * np * LL_RAW_MAX / 8 + 16;
-        EncJob one = *j;
         for (uint32_t y = j->y0; y < j->y1 && !st; y++) {
             uint8_t *room = imz_buf_reserve(&raw, row_room);
             if (!room) {
@@ -365,9 +363,7 @@ static int encode_tree_group(EncJob *j, LlCoder *c, int32_t *row)
                 break;
             }
             c->raw.p = room;
-            one.y0 = y;
-            one.y1 = y + 1;
-            code_rows(&one, c, row, 0);
+            code_rows(j, c, row, y, y + 1, 0);
             raw.len += (size_t)(c->raw.p - room);
         }
         ll_raw_finish(&c->raw, &raw);
@@ -388,10 +384,7 @@ static int encode_tree_group(EncJob *j, LlCoder *c, int32_t *row)
         for (size_t i = c->n_sym; i-- > 0;)
             imz_rans_enc_put(&re, &esym[c->sym[i]]);
         imz_rans_enc_flush(&re);
-        imz_buf_put_varint(&j->out, head.len);
-        imz_buf_append(&j->out, head.data, head.len);
-        imz_buf_put_varint(&j->out, raw.len);
-        imz_buf_append(&j->out, raw.data, raw.len);
+        imz_ll_put_token_head(&j->out, &head, &raw);
         imz_buf_append(&j->out, re.pos, (size_t)(rans + rans_cap - re.pos));
         st = head.status ? head.status : raw.status ? raw.status : j->out.status;
     }
@@ -418,7 +411,7 @@ static void encode_group(void *arg)
             j->status = encode_tree_group(j, &c, row);
         } else {
             imz_bac_enc_init(&c.enc, &j->out);
-            code_rows(j, &c, row, j->warm && j->first);
+            code_rows(j, &c, row, j->y0, j->y1, j->warm && j->first);
             imz_bac_enc_finish(&c.enc);
             j->status = j->out.status;
         }

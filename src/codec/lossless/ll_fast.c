@@ -561,10 +561,7 @@ static void encode_group(void *arg)
         }
         for (int p = 0; p < np; p++)
             imz_rans_enc_flush(&re[p]);
-        imz_buf_put_varint(&j->buf, tables.len);
-        imz_buf_append(&j->buf, tables.data, tables.len);
-        imz_buf_put_varint(&j->buf, raw.len);
-        imz_buf_append(&j->buf, raw.data, raw.len);
+        imz_ll_put_token_head(&j->buf, &tables, &raw);
         for (int p = 0; p + 1 < np; p++)
             imz_buf_put_varint(&j->buf, (uint64_t)(rans + part * (size_t)(p + 1) - re[p].pos));
         for (int p = 0; p < np; p++)
@@ -692,14 +689,11 @@ static void decode_group(void *arg)
     }
     ImzReader r;
     imz_reader_init(&r, j->g.data, j->g.len);
-    uint64_t tlen = imz_read_varint(&r);
-    const uint8_t *tp = tlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)tlen) : NULL;
-    uint64_t rlen = imz_read_varint(&r);
-    const uint8_t *rp = rlen <= imz_reader_left(&r) ? imz_read_bytes(&r, (size_t)rlen) : NULL;
-    if (!st && (r.overflow || !tp || !rp))
-        st = IMZ_ERR_TRUNCATED;
+    LlTokenHead head;
     if (!st)
-        st = get_tables(&c, tp, (size_t)tlen, tab);
+        st = imz_ll_get_token_head(&r, &head);
+    if (!st)
+        st = get_tables(&c, head.tables, head.tables_len, tab);
     size_t slen[4] = {0};
     for (int p = 0; p + 1 < c.n_planes && !st; p++) {
         uint64_t v = imz_read_varint(&r);
@@ -709,7 +703,7 @@ static void decode_group(void *arg)
     }
     if (!st) {
         c.tab = tab;
-        imz_bitr_init(&c.rr, rp, (size_t)rlen);
+        imz_bitr_init(&c.rr, head.raw, head.raw_len);
         const uint8_t *sp = r.p;
         size_t left = imz_reader_left(&r);
         for (int p = 0; p < c.n_planes; p++) {

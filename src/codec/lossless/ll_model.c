@@ -100,6 +100,7 @@ int imz_ll_coder_init(ImzContext *ctx, LlCoder *c, const LlLayout *lay)
     c->width = lay->width;
     c->profile = lay->profile;
     c->heavy = lay->heavy;
+    c->tree_mode = lay->tree;
     c->loc_r = lay->wide ? LL_LOC_R_WIDE : LL_LOC_R;
     size_t stride = (size_t)lay->width + 2 * LL_PAD;
     size_t per_plane = stride * (3 + 2 + 2 * LL_NSUB);
@@ -946,12 +947,8 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
             if (fast) {
                 nz = CODE(&m->zero[cls], r != 0);
             } else {
-                ImzBacCell *cz[7] = {&m->zero[cls],
-                                     &m->zerob[clsb],
-                                     &m->zeroe[clse],
-                                     &m->zerog[clsg],
-                                     &m->zerof[clsf],
-                                     &m->zerod[clsd],
+                ImzBacCell *cz[7] = {&m->zero[cls], &m->zerob[clsb], &m->zeroe[clse],
+                                     &m->zerog[clsg], &m->zerof[clsf], &m->zerod[clsd],
                                      heavy ? &hm->zeroh[clsh] : NULL};
                 nz = mix_bit(c, dec, heavy, r != 0, cz, &sel, 0);
             }
@@ -964,9 +961,9 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                 else if (fast)
                     neg = CODE(&m->sign[cls >> 2][frac][rs], eneg);
                 else {
-                    ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs],   &m->signt[sgt],
-                                         &m->signe[sw * 24 + sn],        &m->signg[sg1 * 24 + sg2],
-                                         &m->signf[sne * 24 + snw],      &m->signd[sgd],
+                    ImzBacCell *cs[7] = {&m->sign[cls >> 2][frac][rs], &m->signt[sgt],
+                                         &m->signe[sw * 24 + sn], &m->signg[sg1 * 24 + sg2],
+                                         &m->signf[sne * 24 + snw], &m->signd[sgd],
                                          heavy ? &hm->signh[clsh] : NULL};
                     neg = mix_bit(c, dec, heavy, eneg, cs, &sel, 2 * LL_MAXK);
                 }
@@ -977,12 +974,9 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                         k++;
                 } else {
                     while (k < kmax) {
-                        ImzBacCell *ce[7] = {&m->expo[cls][k],
-                                             &m->expob[clsb][k],
-                                             &m->expoe[clse][k],
-                                             &m->expog[clsg][k],
-                                             &m->expof[clsf][k],
-                                             &m->expod[clsd][k],
+                        ImzBacCell *ce[7] = {&m->expo[cls][k], &m->expob[clsb][k],
+                                             &m->expoe[clse][k], &m->expog[clsg][k],
+                                             &m->expof[clsf][k], &m->expod[clsd][k],
                                              heavy ? &hm->expoh[clsh][k] : NULL};
                         if (!mix_bit(c, dec, heavy, ek > k, ce, &sel, 1 + k))
                             break;
@@ -1006,12 +1000,9 @@ static IMZ_ALWAYS_INLINE int code_row(LlCoder *c, int p, const int dec, const in
                     if (fast) {
                         b1 = CODE(&m->mant[cls][k][0], (int)(ea >> (k - 1)) & 1);
                     } else {
-                        ImzBacCell *cm[7] = {&m->mant[cls][k][0],
-                                             &m->mantb[clsb][k],
-                                             &m->mante[clse][k],
-                                             &m->mantg[clsg][k],
-                                             &m->mantf[clsf][k],
-                                             &m->mantd[clsd][k],
+                        ImzBacCell *cm[7] = {&m->mant[cls][k][0], &m->mantb[clsb][k],
+                                             &m->mante[clse][k], &m->mantg[clsg][k],
+                                             &m->mantf[clsf][k], &m->mantd[clsd][k],
                                              heavy ? &hm->manth[clsh][k] : NULL};
                         b1 =
                             mix_bit(c, dec, heavy, (int)(ea >> (k - 1)) & 1, cm, &sel, LL_MAXK + k);

@@ -1,11 +1,30 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // SPDX-FileCopyrightText: imz authors
 //
-// The token tables of the `lossless` codec's static-table coders (docs/format/lossless.md §12.5).
+// The token tables of the `lossless` codec's static-table coders (docs/format/lossless.md §12.4).
 
 #include "codec/lossless/ll_tokens.h"
 
 #include "common/context.h"
+
+void imz_ll_put_token_head(ImzBuf *out, const ImzBuf *tables, const ImzBuf *raw)
+{
+    imz_buf_put_varint(out, tables->len);
+    imz_buf_append(out, tables->data, tables->len);
+    imz_buf_put_varint(out, raw->len);
+    imz_buf_append(out, raw->data, raw->len);
+}
+
+int imz_ll_get_token_head(ImzReader *r, LlTokenHead *h)
+{
+    uint64_t tlen = imz_read_varint(r);
+    h->tables = tlen <= imz_reader_left(r) ? imz_read_bytes(r, (size_t)tlen) : NULL;
+    uint64_t rlen = h->tables ? imz_read_varint(r) : 0;
+    h->raw = rlen <= imz_reader_left(r) ? imz_read_bytes(r, (size_t)rlen) : NULL;
+    h->tables_len = (size_t)tlen;
+    h->raw_len = (size_t)rlen;
+    return r->overflow || !h->tables || !h->raw ? IMZ_ERR_TRUNCATED : IMZ_OK;
+}
 
 void imz_ll_put_tables(ImzBacEnc *e, const uint32_t *counts, int n_ctx, ImzRansSym (*sym)[LL_NTOK])
 {

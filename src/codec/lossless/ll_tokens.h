@@ -107,6 +107,17 @@ static inline uint32_t ll_raw_get_unchecked(ImzBitReader *r, int nbits)
     return v;
 }
 
+/** The two parts that open a group coded with tokens (§8.1, §12.1), each after its length as a
+ *  varint: the tables' arithmetic-coded stream, then the raw bits. */
+typedef struct LlTokenHead {
+    const uint8_t *tables, *raw;
+    size_t tables_len, raw_len;
+} LlTokenHead;
+
+void imz_ll_put_token_head(ImzBuf *out, const ImzBuf *tables, const ImzBuf *raw);
+/** Reads them from r, pointing into its bytes. @return IMZ_OK or IMZ_ERR_TRUNCATED. */
+int imz_ll_get_token_head(ImzReader *r, LlTokenHead *h);
+
 /** Codes the token tables of n_ctx contexts, counts[k * LL_NTOK + t], into e: per context a flag
  *  for whether it is used, then its normalised table, which is also returned in sym[k]. */
 void imz_ll_put_tables(ImzBacEnc *e, const uint32_t *counts, int n_ctx, ImzRansSym (*sym)[LL_NTOK]);

@@ -107,6 +107,51 @@ static void canonical(const LlTreeNode *src, int i, LlTree *t, int at)
     canonical(src, src[i].next + 1, t, kids + 1);
 }
 
+/* Grows the tree from the root leaf over all n samples into src, best split first, up to
+ * LL_TREE_MAX_LEAVES leaves; `leaf` has room for that many. */
+static void grow(Learner *L, Leaf *leaf, LlTreeNode *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        L->idx[i] = (uint32_t)i;
+    L->xlx[0] = 0;
+    for (size_t c = 1; c <= n; c++)
+        L->xlx[c] = (float)((double)c * log2((double)c));
+    int n_leaves = 1, n_nodes = 1;
+    src[0] = (LlTreeNode){LL_TREE_LEAF, 0, 0};
+    leaf[0] = (Leaf){0, n, 0, 0, 0, 0};
+    best_split(L, &leaf[0]);
+    while (n_leaves < LL_TREE_MAX_LEAVES) {
+        int best = -1;
+        for (int i = 0; i < n_leaves; i++)
+            if (leaf[i].gain > 0 && (best < 0 || leaf[i].gain > leaf[best].gain))
+                best = i;
+        if (best < 0)
+            break;
+        Leaf *l = &leaf[best];
+        /* partition its samples: feature <= thr first */
+        size_t lo = l->a, hi = l->b;
+        while (lo < hi) {
+            if (L->feat[(size_t)L->idx[lo] * LL_TREE_NFEAT + l->feat] <= l->thr) {
+                lo++;
+            } else {
+                uint32_t s = L->idx[--hi];
+                L->idx[hi] = L->idx[lo];
+                L->idx[lo] = s;
+            }
+        }
+        src[l->node] = (LlTreeNode){(uint8_t)l->feat, (uint8_t)l->thr, (uint16_t)n_nodes};
+        src[n_nodes] = (LlTreeNode){LL_TREE_LEAF, 0, 0};
+        src[n_nodes + 1] = (LlTreeNode){LL_TREE_LEAF, 0, 0};
+        Leaf right = {lo, l->b, n_nodes + 1, 0, 0, 0};
+        *l = (Leaf){l->a, lo, n_nodes, 0, 0, 0};
+        leaf[n_leaves] = right;
+        n_nodes += 2;
+        best_split(L, l);
+        best_split(L, &leaf[n_leaves]);
+        n_leaves++;
+    }
+}
+
 int imz_ll_tree_learn(ImzContext *ctx, LlTree *t, const uint8_t *feat, const uint8_t *tok, size_t n,
                       double scale)
 {
@@ -119,62 +164,19 @@ int imz_ll_tree_learn(ImzContext *ctx, LlTree *t, const uint8_t *feat, const uin
     L.xlx = imz_malloc_array(ctx, n + 1, sizeof(float));
     Leaf *leaf = imz_malloc_array(ctx, LL_TREE_MAX_LEAVES, sizeof(Leaf));
     LlTreeNode *src = imz_malloc_array(ctx, 2 * LL_TREE_MAX_LEAVES, sizeof(LlTreeNode));
-    if (!L.idx || !L.hist || !L.xlx || !leaf || !src) {
-        imz_mem_free(ctx, L.idx);
-        imz_mem_free(ctx, L.hist);
-        imz_mem_free(ctx, L.xlx);
-        imz_mem_free(ctx, leaf);
-        imz_mem_free(ctx, src);
-        return IMZ_ERR_NOMEM;
+    const int st = L.idx && L.hist && L.xlx && leaf && src ? IMZ_OK : IMZ_ERR_NOMEM;
+    if (!st) {
+        grow(&L, leaf, src, n);
+        t->n_nodes = 1;
+        t->n_leaves = 0;
+        canonical(src, 0, t, 0);
     }
-    for (size_t i = 0; i < n; i++)
-        L.idx[i] = (uint32_t)i;
-    L.xlx[0] = 0;
-    for (size_t c = 1; c <= n; c++)
-        L.xlx[c] = (float)((double)c * log2((double)c));
-    int n_leaves = 1, n_nodes = 1;
-    src[0] = (LlTreeNode){LL_TREE_LEAF, 0, 0};
-    leaf[0] = (Leaf){0, n, 0, 0, 0, 0};
-    best_split(&L, &leaf[0]);
-    while (n_leaves < LL_TREE_MAX_LEAVES) {
-        int best = -1;
-        for (int i = 0; i < n_leaves; i++)
-            if (leaf[i].gain > 0 && (best < 0 || leaf[i].gain > leaf[best].gain))
-                best = i;
-        if (best < 0)
-            break;
-        Leaf *l = &leaf[best];
-        /* partition its samples: feature <= thr first */
-        size_t lo = l->a, hi = l->b;
-        while (lo < hi) {
-            if (feat[(size_t)L.idx[lo] * LL_TREE_NFEAT + l->feat] <= l->thr) {
-                lo++;
-            } else {
-                uint32_t s = L.idx[--hi];
-                L.idx[hi] = L.idx[lo];
-                L.idx[lo] = s;
-            }
-        }
-        src[l->node] = (LlTreeNode){(uint8_t)l->feat, (uint8_t)l->thr, (uint16_t)n_nodes};
-        src[n_nodes] = (LlTreeNode){LL_TREE_LEAF, 0, 0};
-        src[n_nodes + 1] = (LlTreeNode){LL_TREE_LEAF, 0, 0};
-        Leaf right = {lo, l->b, n_nodes + 1, 0, 0, 0};
-        *l = (Leaf){l->a, lo, n_nodes, 0, 0, 0};
-        leaf[n_leaves] = right;
-        n_nodes += 2;
-        best_split(&L, l);
-        best_split(&L, &leaf[n_leaves]);
-        n_leaves++;
-    }
-    t->n_nodes = 1;
-    t->n_leaves = 0;
-    canonical(src, 0, t, 0);
     imz_mem_free(ctx, L.idx);
     imz_mem_free(ctx, L.hist);
     imz_mem_free(ctx, L.xlx);
     imz_mem_free(ctx, leaf);
     imz_mem_free(ctx, src);
-    return IMZ_OK;
+    return st;
 }
 
 /* Clears, for every value that node i's test sends right, the leaves of its left subtree; returns

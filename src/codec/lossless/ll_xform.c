@@ -20,6 +20,7 @@ void imz_ll_layout(const LlStreamInfo *si, int width, LlLayout *lay)
     lay->profile = si->profile;
     lay->heavy = si->heavy;
     lay->wide = si->wide;
+    lay->tree = si->tree;
     lay->alpha_plane = si->alpha_plane;
     for (int p = 0; p < si->n_planes; p++) {
         lay->lo[p] = si->lo[p];
